@@ -1,0 +1,427 @@
+"""The raw tables and the SQL that validates, types and pseudonymizes landed lines.
+
+Each chunk of lines arrives as an Arrow table `(line_number, line)` of raw bytes. One
+statement decodes, parses (one `json_transform` per line into a struct of JSON fragments),
+classifies and scrubs every line into a temporary `landed` table; two inserts then split it
+into `raw.events` and `raw.quarantine`. Reason codes are documented in README.md.
+"""
+
+from __future__ import annotations
+
+RAW_DDL = """
+create schema if not exists raw;
+
+create table if not exists raw.events (
+    tenant_id varchar not null,
+    message_id varchar not null,
+    type varchar not null,
+    event varchar,
+    name varchar,
+    anonymous_id varchar,
+    user_id varchar,
+    previous_id varchar,
+    group_id varchar,
+    timestamp_at timestamptz,
+    original_timestamp_at timestamptz,
+    sent_at timestamptz,
+    received_at timestamptz,
+    payload json not null,
+    _tenant_source varchar not null,
+    _source_file varchar not null,
+    _line_number bigint not null,
+    _file_sha256 varchar not null,
+    _load_id varchar not null,
+    _loaded_at timestamptz not null
+);
+
+create table if not exists raw.quarantine (
+    tenant_id varchar not null,
+    reason varchar not null,
+    detail varchar,
+    excerpt varchar,
+    line_bytes bigint not null,
+    is_recoverable boolean not null,
+    message_id varchar,
+    _source_file varchar not null,
+    _line_number bigint not null,
+    _file_sha256 varchar not null,
+    _load_id varchar not null,
+    _loaded_at timestamptz not null
+);
+
+create table if not exists raw.files (
+    load_id varchar not null,
+    path varchar not null,
+    file_name varchar not null,
+    tenant_id varchar not null,
+    sha256 varchar not null,
+    bytes bigint not null,
+    is_compressed boolean not null,
+    version integer not null,
+    lines_read bigint not null,
+    lines_loaded bigint not null,
+    lines_quarantined bigint not null,
+    lines_blank bigint not null,
+    quarantined_by_reason json not null,
+    status varchar not null,
+    status_detail varchar,
+    started_at timestamptz not null,
+    finished_at timestamptz not null
+);
+
+create table if not exists raw.ingest_runs (
+    load_id varchar not null,
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    files_seen integer,
+    files_loaded integer,
+    files_skipped integer,
+    files_corrupt integer,
+    lines_read bigint,
+    lines_loaded bigint,
+    lines_quarantined bigint,
+    lines_blank bigint
+);
+"""
+
+VALID_TYPES = ("track", "identify", "page", "screen", "alias", "group")
+
+# Top-level envelope fields, each kept as a JSON fragment so that its JSON type can be
+# checked without parsing the line again. A JSON null arrives as SQL NULL (= absent).
+ENVELOPE_SPEC = (
+    '{"type":"JSON","messageId":"JSON","anonymousId":"JSON","userId":"JSON",'
+    '"previousId":"JSON","groupId":"JSON","event":"JSON","name":"JSON",'
+    '"timestamp":"JSON","originalTimestamp":"JSON","sentAt":"JSON","receivedAt":"JSON",'
+    '"context":"JSON","properties":"JSON","traits":"JSON"}'
+)
+CONTEXT_SPEC = '{"groupId":"JSON","ip":"JSON","traits":{"phone":"JSON"}}'
+PROPERTIES_SPEC = '{"phone":"JSON"}'
+
+# Personal data anywhere in the text: e-mail addresses (also URL-encoded), IPv4 addresses
+# and E.164 phone numbers. Structured fields (context.ip, *.phone) are replaced by value too.
+PII_PATTERN = (
+    r"[A-Za-z0-9._%+\-]+(?:@|%40)[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+    r"|(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])"
+    r"|(?:\+|%2[Bb])[1-9][0-9]{7,14}"
+)
+
+
+def macros_sql(ipad_hex: str, opad_hex: str) -> str:
+    """Temporary macros: the keyed hash and the text scrubber (the key never lands)."""
+    return f"""
+create or replace temp macro sh_hmac(value) as
+    sha256(unhex('{opad_hex}') || unhex(sha256(unhex('{ipad_hex}') || encode(value))));
+
+create or replace temp macro sh_pii_hash(value) as
+    'pii_' || left(sh_hmac(value), 32);
+
+-- A match of PII_PATTERN becomes the hash of its normalized value (e-mails lower-cased,
+-- URL-encoded '@' and '+' decoded), so the same address hashes alike wherever it appears.
+create or replace temp macro sh_pii_token(match) as
+    sh_pii_hash(replace(replace(lower(match), '%40', '@'), '%2b', '+'));
+
+create or replace temp macro sh_scrub(text) as
+    case
+        when text is null or not regexp_matches(text, '{PII_PATTERN}') then text
+        else array_to_string(
+            list_transform(
+                regexp_split_to_array(text, '{PII_PATTERN}'),
+                (piece, i) -> piece || coalesce(
+                    sh_pii_token(regexp_extract_all(text, '{PII_PATTERN}')[i]), ''
+                )
+            ),
+            ''
+        )
+    end;
+
+-- Replace one structured value (a JSON string fragment, quotes included) by its hash.
+create or replace temp macro sh_replace_value(text, fragment, normalized) as
+    case
+        when fragment is null or left(fragment, 1) <> '"' then text
+        else replace(text, fragment, '"' || sh_pii_hash(normalized) || '"')
+    end;
+"""
+
+
+LANDED_SQL = f"""
+create or replace temp table landed as
+with
+
+lines as (
+    select
+        line_number,
+        line,
+        octet_length(line) as line_bytes,
+        case
+            when octet_length(line) <= $max_line_bytes
+                then try(rtrim(decode(line), chr(13) || chr(10)))
+        end as line_text
+    from chunk
+),
+
+parsed as (
+    select
+        *,
+        line_text is not null and trim(line_text, ' ' || chr(9) || chr(13) || chr(10)) = ''
+            as is_blank,
+        try(json_transform(line_text, '{ENVELOPE_SPEC}')) as doc
+    from lines
+),
+
+fields as (
+    select
+        *,
+        doc is not null and left(ltrim(line_text), 1) = '{{' as is_object,
+        doc.type ->> '$' as type_value,
+        doc.messageId ->> '$' as message_id_value,
+        try(json_transform(doc.context, '{CONTEXT_SPEC}')) as context_doc,
+        try(json_transform(doc.properties, '{PROPERTIES_SPEC}')) as properties_doc,
+        -- Number literals JSON cannot hold finitely: only lines that could contain one
+        -- are examined closely.
+        doc is not null
+            and regexp_matches(line_text, 'NaN|Infinity|[0-9][eE][+]?[0-9]{{3}}')
+            as may_be_non_finite
+    from parsed
+),
+
+non_finite as (
+    select distinct candidate.line_number
+    from (select line_number, line_text from fields where may_be_non_finite) as candidate,
+        lateral json_tree(candidate.line_text) as node
+    where node.type = 'DOUBLE'
+        and (node.atom in ('NaN', '-NaN', 'Infinity', '-Infinity')
+            or isinf(try_cast(node.atom as double)))
+),
+
+checked as (
+    select
+        *,
+        case
+            when is_blank then null
+            when line_bytes > $max_line_bytes then 'oversized'
+            when line_text is null then 'invalid_unicode'
+            when doc is null and not json_valid(line_text) then 'not_json'
+            when not is_object then 'not_an_object'
+            when len(json_keys(line_text)) <> len(list_distinct(json_keys(line_text)))
+                or len(json_keys(doc.context)) <> len(list_distinct(json_keys(doc.context)))
+                or len(json_keys(doc.properties))
+                    <> len(list_distinct(json_keys(doc.properties)))
+                or len(json_keys(doc.traits)) <> len(list_distinct(json_keys(doc.traits)))
+                then 'duplicate_key'
+            when non_finite.line_number is not null then 'non_finite_number'
+            when doc.type is null then 'missing_field:type'
+            when left(doc.type, 1) <> '"' then 'wrong_type:type'
+            when type_value not in {VALID_TYPES} then 'unknown_type'
+            when doc.messageId is null then 'missing_field:messageId'
+            when left(doc.messageId, 1) <> '"' then 'wrong_type:messageId'
+            when trim(message_id_value) = '' then 'missing_field:messageId'
+            when doc.userId is not null and left(doc.userId, 1) <> '"' then 'wrong_type:userId'
+            when doc.anonymousId is not null and left(doc.anonymousId, 1) <> '"'
+                then 'wrong_type:anonymousId'
+            when coalesce(doc.userId, '""') = '""' and coalesce(doc.anonymousId, '""') = '""'
+                then 'missing_field:anonymousId_or_userId'
+            when doc.context is not null and left(doc.context, 1) <> '{{'
+                then 'wrong_type:context'
+            when doc.properties is not null and left(doc.properties, 1) <> '{{'
+                then 'wrong_type:properties'
+            when doc.traits is not null and left(doc.traits, 1) <> '{{'
+                then 'wrong_type:traits'
+            when type_value = 'track' and coalesce(doc.event, '""') = '""'
+                then 'missing_field:event'
+            when doc.event is not null and left(doc.event, 1) <> '"' then 'wrong_type:event'
+            when doc.name is not null and left(doc.name, 1) <> '"' then 'wrong_type:name'
+            when type_value = 'alias' and coalesce(doc.previousId, '""') = '""'
+                then 'missing_field:previousId'
+            when doc.previousId is not null and left(doc.previousId, 1) <> '"'
+                then 'wrong_type:previousId'
+            when type_value = 'alias' and coalesce(doc.userId, '""') = '""'
+                then 'missing_field:userId'
+            when type_value = 'group' and coalesce(doc.groupId, '""') = '""'
+                then 'missing_field:groupId'
+            when doc.groupId is not null and left(doc.groupId, 1) <> '"'
+                then 'wrong_type:groupId'
+            when context_doc.groupId is not null and left(context_doc.groupId, 1) <> '"'
+                then 'wrong_type:context.groupId'
+            when doc.timestamp is null and doc.originalTimestamp is null
+                then 'missing_field:timestamp'
+            when doc.timestamp is not null and left(doc.timestamp, 1) <> '"'
+                then 'wrong_type:timestamp'
+            when doc.originalTimestamp is not null and left(doc.originalTimestamp, 1) <> '"'
+                then 'wrong_type:originalTimestamp'
+            when doc.sentAt is not null and left(doc.sentAt, 1) <> '"'
+                then 'wrong_type:sentAt'
+            when doc.receivedAt is not null and left(doc.receivedAt, 1) <> '"'
+                then 'wrong_type:receivedAt'
+            when (doc.timestamp is not null
+                    and try_cast(doc.timestamp ->> '$' as timestamptz) is null)
+                or (doc.originalTimestamp is not null
+                    and try_cast(doc.originalTimestamp ->> '$' as timestamptz) is null)
+                or (doc.sentAt is not null
+                    and try_cast(doc.sentAt ->> '$' as timestamptz) is null)
+                or (doc.receivedAt is not null
+                    and try_cast(doc.receivedAt ->> '$' as timestamptz) is null)
+                then 'invalid_timestamp'
+        end as reason
+    from fields
+    left join non_finite using (line_number)
+),
+
+described as (
+    select
+        *,
+        case
+            when reason is null then null
+            when reason = 'oversized'
+                then 'line is ' || line_bytes || ' bytes; the limit is ' || $max_line_bytes
+                    || ' (raise --max-line-bytes if such lines are legitimate)'
+            when reason = 'invalid_unicode' then 'line is not valid UTF-8'
+            when reason = 'not_json'
+                then 'not one complete JSON value (malformed, truncated or trailing data)'
+            when reason = 'not_an_object'
+                then 'expected a JSON object, observed ' || coalesce(json_type(line_text), '?')
+            when reason = 'duplicate_key'
+                then 'an object repeats a key (top level, context, properties or traits)'
+            when reason = 'non_finite_number'
+                then 'NaN or Infinity is not a JSON number'
+            when reason = 'unknown_type'
+                then 'field=type expected=one of ' || '{"|".join(VALID_TYPES)}'
+                    || ' observed=' || left(type_value, 40)
+            when reason like 'missing_field:%'
+                then 'field=' || split_part(reason, ':', 2) || ' expected=non-empty value'
+                    || ' observed=absent'
+            when reason like 'wrong_type:%'
+                then 'field=' || split_part(reason, ':', 2) || ' expected='
+                    || case
+                        when split_part(reason, ':', 2) in ('context', 'properties', 'traits')
+                            then 'object'
+                        else 'string'
+                    end
+                    || ' observed=' || json_type(line_text, '$.' || split_part(reason, ':', 2))
+            when reason = 'invalid_timestamp'
+                then 'expected ISO 8601 timestamps; observed timestamp='
+                    || coalesce(left(doc.timestamp, 40), 'absent')
+                    || ' originalTimestamp=' || coalesce(left(doc.originalTimestamp, 40), 'absent')
+                    || ' sentAt=' || coalesce(left(doc.sentAt, 40), 'absent')
+                    || ' receivedAt=' || coalesce(left(doc.receivedAt, 40), 'absent')
+        end as detail,
+        reason in ('oversized', 'invalid_timestamp', 'unknown_type')
+            or reason like 'wrong_type:%'
+            or reason like 'missing_field:%' as is_recoverable
+    from checked
+),
+
+scrubbed as (
+    select
+        line_number,
+        line_bytes,
+        is_blank,
+        reason,
+        detail,
+        is_recoverable,
+        case when reason is null and not is_blank then
+            sh_scrub(
+                sh_replace_value(
+                    sh_replace_value(
+                        sh_replace_value(
+                            case
+                                when (context_doc.ip is null
+                                        or contains(line_text, context_doc.ip))
+                                    and (context_doc.traits.phone is null
+                                        or contains(line_text, context_doc.traits.phone))
+                                    and (properties_doc.phone is null
+                                        or contains(line_text, properties_doc.phone))
+                                    then line_text
+                                else json(line_text)
+                            end,
+                            context_doc.ip, context_doc.ip ->> '$'
+                        ),
+                        context_doc.traits.phone,
+                        regexp_replace(context_doc.traits.phone ->> '$', '[^0-9+]', '', 'g')
+                    ),
+                    properties_doc.phone,
+                    regexp_replace(properties_doc.phone ->> '$', '[^0-9+]', '', 'g')
+                )
+            )
+        end as payload,
+        coalesce(context_doc.groupId ->> '$', $file_tenant) as tenant_id,
+        case when context_doc.groupId is not null then 'context.groupId'
+            else $tenant_source end as tenant_source,
+        sh_scrub(message_id_value) as message_id,
+        type_value as type,
+        doc.event ->> '$' as event,
+        doc.name ->> '$' as name,
+        sh_scrub(doc.anonymousId ->> '$') as anonymous_id,
+        sh_scrub(doc.userId ->> '$') as user_id,
+        sh_scrub(doc.previousId ->> '$') as previous_id,
+        sh_scrub(doc.groupId ->> '$') as group_id,
+        try_cast(doc.timestamp ->> '$' as timestamptz) as timestamp_at,
+        try_cast(doc.originalTimestamp ->> '$' as timestamptz) as original_timestamp_at,
+        try_cast(doc.sentAt ->> '$' as timestamptz) as sent_at,
+        try_cast(doc.receivedAt ->> '$' as timestamptz) as received_at,
+        case when reason is not null then
+            sh_scrub(left(coalesce(line_text, try(decode(line)), line::varchar), $excerpt_chars))
+        end as excerpt
+    from described
+)
+
+select * from scrubbed
+"""
+
+INSERT_EVENTS_SQL = """
+insert into raw.events
+select
+    tenant_id,
+    message_id,
+    type,
+    event,
+    name,
+    anonymous_id,
+    user_id,
+    previous_id,
+    group_id,
+    timestamp_at,
+    original_timestamp_at,
+    sent_at,
+    received_at,
+    payload,
+    tenant_source,
+    $source_file,
+    line_number,
+    $sha256,
+    $load_id,
+    $loaded_at
+from landed
+where reason is null and not is_blank
+"""
+
+INSERT_QUARANTINE_SQL = """
+insert into raw.quarantine
+select
+    $file_tenant,
+    reason,
+    detail,
+    excerpt,
+    line_bytes,
+    is_recoverable,
+    case when reason not like 'missing_field:messageId' then message_id end,
+    $source_file,
+    line_number,
+    $sha256,
+    $load_id,
+    $loaded_at
+from landed
+where reason is not null
+"""
+
+CHUNK_COUNTS_SQL = """
+select
+    count(*) as lines_read,
+    count(*) filter (where reason is null and not is_blank) as lines_loaded,
+    count(*) filter (where reason is not null) as lines_quarantined,
+    count(*) filter (where is_blank) as lines_blank
+from landed
+"""
+
+REASONS_SQL = """
+select reason, count(*) from landed where reason is not null group by reason
+"""
