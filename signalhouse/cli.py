@@ -1,0 +1,318 @@
+"""`signalhouse` command line: parse arguments, show progress, map outcomes to exit codes.
+
+Each command calls one stage function; stages never call back into the CLI.
+
+Exit codes (also in README.md):
+  0  success
+  1  unexpected internal error (a bug: please report it with the traceback)
+  2  usage error (bad arguments, missing input)
+  3  the warehouse file is locked by another process
+  4  data-quality failure (dbt tests or expectations failed)
+  5  build error (a dbt model failed to compile or run)
+  6  command not available yet in this version
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from signalhouse import __version__
+from signalhouse.warehouse import DB_ENV_VAR, WarehouseLockedError, resolve_db_path
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_LOCKED = 3
+EXIT_DATA_QUALITY = 4
+EXIT_BUILD_ERROR = 5
+EXIT_NOT_AVAILABLE = 6
+
+
+class UsageError(Exception):
+    """The user asked for something that cannot work as asked."""
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _db_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        help=f"warehouse file (default: ${DB_ENV_VAR} or warehouse/signalhouse.duckdb)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="signalhouse",
+        description="Batch warehouse for product analytics: JSONL events -> DuckDB marts.",
+        epilog="Exit codes: 0 ok, 2 usage, 3 warehouse locked, 4 data quality, "
+        "5 build error, 6 not available yet, 1 internal error.",
+    )
+    parser.add_argument("--version", action="version", version=f"signalhouse {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    generate = commands.add_parser(
+        "generate",
+        help="write a realistic sample of SDK exports plus truth.json",
+        description="Simulate SDK exports (gzip JSONL per tenant, source and day) with "
+        "ground truth in DIR/truth.json. The same arguments give byte-identical files.",
+    )
+    generate.add_argument("--out", required=True, type=Path, help="output folder")
+    generate.add_argument("--users", type=int, default=5000, help="persons in all (5000)")
+    generate.add_argument("--days", type=int, default=30, help="days simulated (30)")
+    generate.add_argument("--seed", type=int, default=42, help="random seed (42)")
+    generate.add_argument("--tenants", type=int, default=2, help="tenants (2)")
+    generate.add_argument(
+        "--defects",
+        choices=["none", "default"],
+        default="default",
+        help="inject realistic defects at stated rates (default) or none",
+    )
+    generate.add_argument(
+        "--start",
+        type=date.fromisoformat,
+        default=date(2026, 10, 12),
+        help="first simulated day, YYYY-MM-DD (2026-10-12)",
+    )
+
+    ingest = commands.add_parser(
+        "ingest",
+        help="load JSONL / gzip files into raw.events with a ledger",
+        description="Load files or folders (recursively *.jsonl, *.jsonl.gz, *.json.gz, "
+        "*.ndjson[.gz]) into raw.events; rejected lines go to raw.quarantine with a reason; "
+        "raw.files is the ledger. Files loaded before (same sha256) are skipped.",
+    )
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest.add_argument(
+        "--tenant", help="tenant of these files (else a tenant=<id>/ folder, else 'default')"
+    )
+    ingest.add_argument(
+        "--max-line-bytes",
+        type=int,
+        default=1 << 20,
+        help="longer lines are quarantined as oversized (1 MiB)",
+    )
+    ingest.add_argument(
+        "--workers", type=int, default=2, help="threads reading and decoding files (2)"
+    )
+    _db_argument(ingest)
+
+    build = commands.add_parser(
+        "build",
+        help="run `dbt build` (models, seeds, tests) on the warehouse",
+        description="Run dbt build through dbt's Python runner with this project's profile.",
+    )
+    build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
+    build.add_argument("--select", "-s", nargs="+", help="dbt node selection")
+    _db_argument(build)
+
+    nightly = commands.add_parser(
+        "nightly",
+        help="ingest the new files, then build and test the warehouse",
+        description="The nightly run: ingest PATHs, then `dbt build`. Later versions add "
+        "Great Expectations checks, atomic publish and the report.",
+    )
+    nightly.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    nightly.add_argument("--tenant", help="tenant of these files")
+    _db_argument(nightly)
+
+    for name, text in [
+        ("check", "run the Great Expectations checkpoint"),
+        ("report", "write the static HTML report"),
+        ("erase", "erase a person everywhere (tombstone)"),
+    ]:
+        stub = commands.add_parser(name, help=f"{text} (not available yet)")
+        _db_argument(stub)
+
+    bench = commands.add_parser(
+        "bench",
+        help="benchmarks: figures and ratios measured in one run",
+        description="Benchmarks print figures and ratios measured in one run on this machine.",
+    )
+    bench.add_argument("suite", choices=["ingest"], help="which benchmark")
+    bench.add_argument("--events", type=int, default=1_000_000, help="events to generate")
+    bench.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
+    bench.add_argument(
+        "--cache", type=Path, default=Path("bench/data"), help="where generated data is kept"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = {
+        "generate": _generate,
+        "ingest": _ingest,
+        "build": _build,
+        "nightly": _nightly,
+        "bench": _bench,
+    }.get(args.command)
+    try:
+        if handler is None:
+            _say(
+                f"signalhouse {args.command} is not available in this version yet; "
+                "`signalhouse build` runs the dbt tests meanwhile."
+            )
+            return EXIT_NOT_AVAILABLE
+        return handler(args)
+    except WarehouseLockedError as exc:
+        _say(f"error: {exc}")
+        return EXIT_LOCKED
+    except (UsageError, FileNotFoundError) as exc:
+        _say(f"error: {exc}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _say("interrupted: files committed so far stay loaded; run the command again to resume")
+        return 130
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from signalhouse.simulator import generate
+
+    if args.users < 1 or args.days < 1 or args.tenants < 1:
+        raise UsageError("--users, --days and --tenants must be at least 1")
+    result = generate(
+        args.out,
+        users=args.users,
+        days=args.days,
+        seed=args.seed,
+        tenants=args.tenants,
+        defects=args.defects,
+        start_date=args.start,
+    )
+    _say(
+        f"wrote {result.events:,} lines in {len(result.files)} files to {args.out} "
+        f"in {result.seconds:.1f} s ({result.events_per_second:,.0f} events/s); "
+        f"ground truth: {result.truth_path}"
+    )
+    return EXIT_OK
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    summary = run_ingest(
+        args.paths, resolve_db_path(args.db), args.tenant, args.max_line_bytes, args.workers
+    )
+    return EXIT_OK if summary is not None else EXIT_USAGE
+
+
+def run_ingest(paths, db_path, tenant=None, max_line_bytes=1 << 20, workers=2):
+    """Ingest with progress on stderr and a summary table at the end."""
+    from ingest.loader import NoInputError, ingest_paths
+    from ingest.pii import DemoKeyWarning
+
+    started = time.perf_counter()
+    interactive = sys.stderr.isatty()
+
+    def progress(index: int, total: int, result) -> None:
+        quarantined = (
+            f", {result.lines_quarantined:,} quarantined" if result.lines_quarantined else ""
+        )
+        line = (
+            f"[{index}/{total}] {result.status:<15} {result.path.name} "
+            f"({result.tenant_id}): {result.lines_loaded:,} loaded{quarantined}"
+        )
+        if interactive:
+            print("\r\033[K" + line, end="" if index < total else "\n", file=sys.stderr, flush=True)
+        else:
+            _say(line)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DemoKeyWarning)
+        try:
+            summary = ingest_paths(
+                paths,
+                db_path,
+                tenant=tenant,
+                max_line_bytes=max_line_bytes,
+                workers=workers,
+                progress=progress,
+            )
+        except NoInputError as exc:
+            raise UsageError(str(exc)) from exc
+    for warning in caught:
+        _say(f"warning: {warning.message}")
+    _print_ingest_summary(summary, time.perf_counter() - started)
+    return summary
+
+
+def _print_ingest_summary(summary, seconds: float) -> None:
+    rows = [
+        ("files", f"{len(summary.files):,}"),
+        ("  loaded", f"{summary.count('loaded'):,}"),
+        ("  skipped (loaded before)", f"{summary.count('skipped'):,}"),
+        ("  corrupt archive", f"{summary.count('corrupt_archive'):,}"),
+        ("lines read", f"{summary.total('lines_read'):,}"),
+        ("  loaded", f"{summary.total('lines_loaded'):,}"),
+        ("  blank", f"{summary.total('lines_blank'):,}"),
+        ("  quarantined", f"{summary.total('lines_quarantined'):,}"),
+    ]
+    rows += [
+        (f"    {reason}", f"{count:,}") for reason, count in summary.quarantined_by_reason.items()
+    ]
+    width = max(len(label) for label, _ in rows)
+    _say(f"ingest {summary.load_id} into {summary.db_path} ({seconds:.1f} s)")
+    for label, value in rows:
+        _say(f"  {label:<{width}}  {value:>12}")
+    for result in summary.files:
+        if result.status == "corrupt_archive":
+            _say(f"warning: {result.path}: {result.status_detail}")
+    if summary.total("lines_quarantined"):
+        _say("  inspect rejected lines: select reason, detail, excerpt from raw.quarantine")
+
+
+def _build(args: argparse.Namespace) -> int:
+    command = ["build"]
+    if args.full_refresh:
+        command.append("--full-refresh")
+    if args.select:
+        command += ["--select", *args.select]
+    return run_build(command, resolve_db_path(args.db))
+
+
+def run_build(command: list[str], db_path: Path) -> int:
+    """Run dbt and map its outcome to an exit code with a message that says what next."""
+    from signalhouse.dbt import run_dbt
+
+    if not db_path.exists():
+        raise UsageError(f"warehouse {db_path} does not exist: run `signalhouse ingest PATH` first")
+    outcome = run_dbt(command, db_path)
+    if outcome.success:
+        return EXIT_OK
+    if outcome.errors or outcome.exception:
+        _say(
+            "error: dbt could not build "
+            + (", ".join(outcome.errors) or outcome.exception or "the project")
+            + "; see the dbt output above and target/logs/dbt.log"
+        )
+        return EXIT_BUILD_ERROR
+    _say(
+        f"data-quality failure: {len(outcome.failed_tests)} dbt test(s) failed: "
+        + ", ".join(outcome.failed_tests)
+        + "; failing rows are stored in the warehouse's *_dbt_test__audit schema"
+    )
+    return EXIT_DATA_QUALITY
+
+
+def _nightly(args: argparse.Namespace) -> int:
+    db_path = resolve_db_path(args.db)
+    run_ingest(args.paths, db_path, args.tenant)
+    return run_build(["build"], db_path)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from signalhouse.bench import run_ingest_bench
+
+    run_ingest_bench(events=args.events, repeat=args.repeat, cache=args.cache)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
