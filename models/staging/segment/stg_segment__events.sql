@@ -1,0 +1,84 @@
+{{ config(materialized='table') }}
+
+with
+
+events as (
+    select * from {{ source('segment', 'events') }}
+),
+
+copies_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by tenant_id, message_id
+            order by received_at asc nulls last, _source_file asc, _line_number asc
+        ) as copy_rank
+    from events
+),
+
+deduplicated as (
+    select * from copies_ranked
+    where copy_rank = 1
+),
+
+times_corrected as (
+    select
+        *,
+        case
+            when sent_at is not null and original_timestamp_at is not null
+                then received_at - (sent_at - original_timestamp_at)
+            else timestamp_at
+        end as candidate_at
+    from deduplicated
+),
+
+times_bounded as (
+    select
+        *,
+        case
+            when received_at is null then 'missing_received_at'
+            when candidate_at is null then 'missing_client_clock'
+            when candidate_at > received_at then 'negative_queue'
+            when
+                received_at - candidate_at > to_days({{ var('days_late_allowed') }})
+                then 'queued_too_long'
+            when candidate_at > _loaded_at then 'in_future'
+        end as timestamp_fallback_reason
+    from times_corrected
+),
+
+renamed as (
+    select
+        tenant_id,
+        message_id as event_id,
+        type as event_type,
+        event as event_name,
+        name as view_name,
+        anonymous_id,
+        user_id,
+        previous_id,
+        group_id,
+        timestamp_fallback_reason,
+        original_timestamp_at,
+        sent_at,
+        received_at,
+        timestamp_at,
+        payload,
+        _source_file,
+        _line_number,
+        _load_id,
+        _loaded_at,
+        case
+            when timestamp_fallback_reason is null then candidate_at
+            else coalesce(received_at, timestamp_at, original_timestamp_at)
+        end as event_at,
+        case
+            when timestamp_fallback_reason is not null then 'received_at'
+            when sent_at is not null and original_timestamp_at is not null
+                then 'skew_corrected'
+            else 'timestamp'
+        end as timestamp_source
+    from times_bounded
+)
+
+select * from renamed
