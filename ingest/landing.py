@@ -92,18 +92,24 @@ ENVELOPE_SPEC = (
     '{"type":"JSON","messageId":"JSON","anonymousId":"JSON","userId":"JSON",'
     '"previousId":"JSON","groupId":"JSON","event":"JSON","name":"JSON",'
     '"timestamp":"JSON","originalTimestamp":"JSON","sentAt":"JSON","receivedAt":"JSON",'
-    '"context":"JSON","properties":"JSON","traits":"JSON"}'
+    '"context":"JSON","properties":"JSON","traits":"JSON","request_ip":"JSON"}'
 )
 CONTEXT_SPEC = '{"groupId":"JSON","ip":"JSON","traits":{"phone":"JSON"}}'
 PROPERTIES_SPEC = '{"phone":"JSON"}'
 
 # Personal data anywhere in the text: e-mail addresses (also URL-encoded), IPv4 addresses
-# and E.164 phone numbers. Structured fields (context.ip, *.phone) are replaced by value too.
+# and E.164 phone numbers. RE2 has no look-arounds, so whole runs of dotted numbers and of
+# '+digits' are matched and `sh_pii_token` hashes only those that are exactly an IPv4 address
+# or an E.164 number: an app build "3.0.1.545" stays as it is. Structured fields
+# (context.ip, request_ip, *.phone) are replaced by value as well, whatever their format.
 PII_PATTERN = (
     r"[A-Za-z0-9._%+\-]+(?:@|%40)[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
-    r"|(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])"
-    r"|(?:\+|%2[Bb])[1-9][0-9]{7,14}"
+    r"|[0-9]+(?:\.[0-9]+){3,}"
+    r"|(?:\+|%2[Bb])[1-9][0-9]{7,}"
 )
+OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+IPV4_FULL = rf"(?:{OCTET}\.){{3}}{OCTET}"
+E164_FULL = r"(?:\+|%2[Bb])[1-9][0-9]{7,14}"
 
 
 def macros_sql(ipad_hex: str, opad_hex: str) -> str:
@@ -118,28 +124,44 @@ create or replace temp macro sh_pii_hash(value) as
 -- A match of PII_PATTERN becomes the hash of its normalized value (e-mails lower-cased,
 -- URL-encoded '@' and '+' decoded), so the same address hashes alike wherever it appears.
 create or replace temp macro sh_pii_token(match) as
-    sh_pii_hash(replace(replace(lower(match), '%40', '@'), '%2b', '+'));
+    case
+        when regexp_full_match(match, '[0-9.]+') and not regexp_full_match(match, '{IPV4_FULL}')
+            then match
+        when regexp_full_match(match, '(?:\\+|%2[Bb])[0-9]+')
+            and not regexp_full_match(match, '{E164_FULL}')
+            then match
+        else sh_pii_hash(replace(replace(lower(match), '%40', '@'), '%2b', '+'))
+    end;
+
+create or replace temp macro sh_interleave(pieces, tokens) as
+    array_to_string(
+        list_transform(pieces, (piece, i) -> piece || coalesce(tokens[i], '')), ''
+    );
 
 create or replace temp macro sh_scrub(text) as
     case
         when text is null or not regexp_matches(text, '{PII_PATTERN}') then text
-        else array_to_string(
-            list_transform(
-                regexp_split_to_array(text, '{PII_PATTERN}'),
-                (piece, i) -> piece || coalesce(
-                    sh_pii_token(regexp_extract_all(text, '{PII_PATTERN}')[i]), ''
-                )
-            ),
-            ''
+        else sh_interleave(
+            regexp_split_to_array(text, '{PII_PATTERN}'),
+            list_transform(regexp_extract_all(text, '{PII_PATTERN}'), found -> sh_pii_token(found))
         )
     end;
 
--- Replace one structured value (a JSON string fragment, quotes included) by its hash.
-create or replace temp macro sh_replace_value(text, fragment, normalized) as
+-- Replace a structured value (a JSON string fragment, quotes included) by its token.
+create or replace temp macro sh_replace_token(text, fragment, token) as
+    case when token is null then text else replace(text, fragment, token) end;
+
+-- Phone numbers in the structured fields, reduced to digits and '+' before hashing.
+create or replace temp macro sh_replace_phone(text, fragment) as
     case
         when fragment is null or left(fragment, 1) <> '"' then text
-        else replace(text, fragment, '"' || sh_pii_hash(normalized) || '"')
+        else replace(
+            text,
+            fragment,
+            '"' || sh_pii_hash(regexp_replace(fragment ->> '$', '[^0-9+]', '', 'g')) || '"'
+        )
     end;
+
 """
 
 
@@ -154,7 +176,7 @@ lines as (
         octet_length(line) as line_bytes,
         case
             when octet_length(line) <= $max_line_bytes
-                then try(rtrim(decode(line), chr(13) || chr(10)))
+                then try(decode(line))
         end as line_text
     from chunk
 ),
@@ -176,11 +198,19 @@ fields as (
         doc.messageId ->> '$' as message_id_value,
         try(json_transform(doc.context, '{CONTEXT_SPEC}')) as context_doc,
         try(json_transform(doc.properties, '{PROPERTIES_SPEC}')) as properties_doc,
-        -- Number literals JSON cannot hold finitely: only lines that could contain one
-        -- are examined closely.
-        doc is not null
-            and regexp_matches(line_text, 'NaN|Infinity|[0-9][eE][+]?[0-9]{{3}}')
-            as may_be_non_finite
+        -- Keys of the objects whose duplicates would make the line ambiguous.
+        case when doc is not null then json_keys(line_text) end as top_keys,
+        case when left(doc.properties, 1) = '{{' then json_keys(doc.properties) end
+            as property_keys,
+        case when left(doc.context, 1) = '{{' then json_keys(doc.context) end as context_keys,
+        case when left(doc.traits, 1) = '{{' then json_keys(doc.traits) end as trait_keys,
+        -- Only lines that could hold NaN, Infinity or an overflowing exponent are parsed
+        -- again, node by node.
+        doc is not null and (
+            contains(line_text, 'NaN')
+            or contains(line_text, 'Infinity')
+            or regexp_matches(line_text, '[eE][+]?[0-9]{{3}}')
+        ) as may_be_non_finite
     from parsed
 ),
 
@@ -195,18 +225,17 @@ non_finite as (
 
 checked as (
     select
-        *,
+        fields.*,
         case
             when is_blank then null
             when line_bytes > $max_line_bytes then 'oversized'
             when line_text is null then 'invalid_unicode'
             when doc is null and not json_valid(line_text) then 'not_json'
             when not is_object then 'not_an_object'
-            when len(json_keys(line_text)) <> len(list_distinct(json_keys(line_text)))
-                or len(json_keys(doc.context)) <> len(list_distinct(json_keys(doc.context)))
-                or len(json_keys(doc.properties))
-                    <> len(list_distinct(json_keys(doc.properties)))
-                or len(json_keys(doc.traits)) <> len(list_distinct(json_keys(doc.traits)))
+            when len(top_keys) <> len(list_distinct(top_keys))
+                or len(property_keys) <> len(list_distinct(property_keys))
+                or len(context_keys) <> len(list_distinct(context_keys))
+                or len(trait_keys) <> len(list_distinct(trait_keys))
                 then 'duplicate_key'
             when non_finite.line_number is not null then 'non_finite_number'
             when doc.type is null then 'missing_field:type'
@@ -263,12 +292,13 @@ checked as (
                 then 'invalid_timestamp'
         end as reason
     from fields
-    left join non_finite using (line_number)
+    left join non_finite on fields.line_number = non_finite.line_number
 ),
 
 described as (
     select
         *,
+        reason is null and not is_blank as is_accepted,
         case
             when reason is null then null
             when reason = 'oversized'
@@ -282,7 +312,7 @@ described as (
             when reason = 'duplicate_key'
                 then 'an object repeats a key (top level, context, properties or traits)'
             when reason = 'non_finite_number'
-                then 'NaN or Infinity is not a JSON number'
+                then 'NaN, Infinity or an overflowing exponent is not a finite JSON number'
             when reason = 'unknown_type'
                 then 'field=type expected=one of ' || '{"|".join(VALID_TYPES)}'
                     || ' observed=' || left(type_value, 40)
@@ -310,6 +340,75 @@ described as (
     from checked
 ),
 
+-- IP addresses repeat across a user's events: each distinct one is hashed once per chunk.
+ip_fragments as (
+    select distinct fragment
+    from (
+        select unnest([context_doc.ip, doc.request_ip]) as fragment
+        from described
+        where is_accepted
+    )
+    where left(fragment, 1) = '"'
+),
+
+ip_tokens as (
+    select
+        fragment,
+        '"' || sh_pii_hash(fragment ->> '$') || '"' as token
+    from ip_fragments
+),
+
+ips_tokenized as (
+    select
+        described.*,
+        context_ip.token as context_ip_token,
+        request_ip.token as request_ip_token,
+        case when described.is_accepted then
+            -- Structured values are replaced where they stand in the text; a line that
+            -- escapes them differently is re-serialized first (macros below see columns
+            -- only: a macro repeats its arguments, so they must be cheap).
+            case
+                when contains(line_text, coalesce(context_doc.ip::varchar, ''))
+                    and contains(line_text, coalesce(doc.request_ip::varchar, ''))
+                    and contains(line_text, coalesce(context_doc.traits.phone::varchar, ''))
+                    and contains(line_text, coalesce(properties_doc.phone::varchar, ''))
+                    then line_text
+                else json(line_text)
+            end
+        end as text_as_received
+    from described
+    left join ip_tokens as context_ip on described.context_doc.ip = context_ip.fragment
+    left join ip_tokens as request_ip on described.doc.request_ip = request_ip.fragment
+),
+
+context_ip_replaced as (
+    select
+        *,
+        sh_replace_token(text_as_received, context_doc.ip, context_ip_token) as text_step_1
+    from ips_tokenized
+),
+
+request_ip_replaced as (
+    select
+        *,
+        sh_replace_token(text_step_1, doc.request_ip, request_ip_token) as text_step_2
+    from context_ip_replaced
+),
+
+context_phone_replaced as (
+    select
+        *,
+        sh_replace_phone(text_step_2, context_doc.traits.phone) as text_step_3
+    from request_ip_replaced
+),
+
+property_phone_replaced as (
+    select
+        *,
+        sh_replace_phone(text_step_3, properties_doc.phone) as text_structured
+    from context_phone_replaced
+),
+
 scrubbed as (
     select
         line_number,
@@ -318,31 +417,7 @@ scrubbed as (
         reason,
         detail,
         is_recoverable,
-        case when reason is null and not is_blank then
-            sh_scrub(
-                sh_replace_value(
-                    sh_replace_value(
-                        sh_replace_value(
-                            case
-                                when (context_doc.ip is null
-                                        or contains(line_text, context_doc.ip))
-                                    and (context_doc.traits.phone is null
-                                        or contains(line_text, context_doc.traits.phone))
-                                    and (properties_doc.phone is null
-                                        or contains(line_text, properties_doc.phone))
-                                    then line_text
-                                else json(line_text)
-                            end,
-                            context_doc.ip, context_doc.ip ->> '$'
-                        ),
-                        context_doc.traits.phone,
-                        regexp_replace(context_doc.traits.phone ->> '$', '[^0-9+]', '', 'g')
-                    ),
-                    properties_doc.phone,
-                    regexp_replace(properties_doc.phone ->> '$', '[^0-9+]', '', 'g')
-                )
-            )
-        end as payload,
+        sh_scrub(text_structured) as payload,
         coalesce(context_doc.groupId ->> '$', $file_tenant) as tenant_id,
         case when context_doc.groupId is not null then 'context.groupId'
             else $tenant_source end as tenant_source,
@@ -361,7 +436,7 @@ scrubbed as (
         case when reason is not null then
             sh_scrub(left(coalesce(line_text, try(decode(line)), line::varchar), $excerpt_chars))
         end as excerpt
-    from described
+    from property_phone_replaced
 )
 
 select * from scrubbed
