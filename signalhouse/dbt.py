@@ -46,7 +46,10 @@ def run_dbt(args: list[str], db_path: Path, *, vars: dict | None = None) -> DbtO
         import json
 
         command += ["--vars", json.dumps(vars)]
-    result = dbtRunner().invoke(command)
+    try:
+        result = dbtRunner().invoke(command)
+    finally:
+        _release_warehouse()
     outcome = DbtOutcome(success=bool(result.success))
     if result.exception is not None:
         outcome.exception = str(result.exception)
@@ -58,3 +61,17 @@ def run_dbt(args: list[str], db_path: Path, *, vars: dict | None = None) -> DbtO
         elif status in ERROR_STATUSES:
             outcome.errors.append(unique_id)
     return outcome
+
+
+def _release_warehouse() -> None:
+    """Close the DuckDB instance dbt-duckdb keeps open in this process after a command.
+
+    Otherwise the next stage in the same process (or a read-only reader) cannot open the
+    file. dbt-duckdb keeps it on a class attribute; the version is pinned in constraints.txt.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        environment.close()
+    DuckDBConnectionManager.close_all_connections()
