@@ -1,6 +1,7 @@
 """The raw tables and the SQL that validates, types and pseudonymizes landed lines.
 
-Each chunk of lines arrives as an Arrow table `(line_number, line)` of raw bytes. One
+Lines arrive as an Arrow table `chunk(file_index, line_number, line)` of raw bytes, for one
+or several whole files, with `batch_files` holding each file's path, sha256 and tenant. One
 statement decodes, parses (one `json_transform` per line into a struct of JSON fragments),
 classifies and scrubs every line into a temporary `landed` table; two inserts then split it
 into `raw.events` and `raw.quarantine`. Reason codes are documented in README.md.
@@ -147,6 +148,20 @@ create or replace temp macro sh_scrub(text) as
         )
     end;
 
+-- NaN, Infinity or a number that overflows a double, outside string literals: the rare
+-- candidate lines have their strings blanked and their numbers checked one by one.
+create or replace temp macro sh_strings_blanked(text) as
+    regexp_replace(text, '"(?:[^"\\\\]|\\\\.)*"', '""', 'g');
+
+create or replace temp macro sh_has_non_finite(text) as
+    regexp_matches(sh_strings_blanked(text), '(?:^|[^A-Za-z0-9_])-?(?:NaN|Infinity)')
+    or coalesce(list_bool_or(list_transform(
+        regexp_extract_all(
+            sh_strings_blanked(text), '-?[0-9]+(?:\\.[0-9]+)?[eE][+-]?[0-9]+'
+        ),
+        number -> isinf(try_cast(number as double))
+    )), false);
+
 -- Replace a structured value (a JSON string fragment, quotes included) by its token.
 create or replace temp macro sh_replace_token(text, fragment, token) as
     case when token is null then text else replace(text, fragment, token) end;
@@ -171,6 +186,7 @@ with
 
 lines as (
     select
+        file_index,
         line_number,
         line,
         octet_length(line) as line_bytes,
@@ -204,28 +220,24 @@ fields as (
             as property_keys,
         case when left(doc.context, 1) = '{{' then json_keys(doc.context) end as context_keys,
         case when left(doc.traits, 1) = '{{' then json_keys(doc.traits) end as trait_keys,
-        -- Only lines that could hold NaN, Infinity or an overflowing exponent are parsed
-        -- again, node by node.
+        try_cast(doc.timestamp ->> '$' as timestamptz) as timestamp_at,
+        try_cast(doc.originalTimestamp ->> '$' as timestamptz) as original_timestamp_at,
+        try_cast(doc.sentAt ->> '$' as timestamptz) as sent_at,
+        try_cast(doc.receivedAt ->> '$' as timestamptz) as received_at,
+        -- Only lines that could hold NaN, Infinity or an overflowing exponent (a number
+        -- right after ':', ',' or '[': not a hex id that merely contains 'e123') are
+        -- examined closely.
         doc is not null and (
             contains(line_text, 'NaN')
             or contains(line_text, 'Infinity')
-            or regexp_matches(line_text, '[eE][+]?[0-9]{{3}}')
+            or regexp_matches(line_text, '[:,\\[]\\s*-?[0-9]+(?:\\.[0-9]+)?[eE][+]?[0-9]{{3}}')
         ) as may_be_non_finite
     from parsed
 ),
 
-non_finite as (
-    select distinct candidate.line_number
-    from (select line_number, line_text from fields where may_be_non_finite) as candidate,
-        lateral json_tree(candidate.line_text) as node
-    where node.type = 'DOUBLE'
-        and (node.atom in ('NaN', '-NaN', 'Infinity', '-Infinity')
-            or isinf(try_cast(node.atom as double)))
-),
-
 checked as (
     select
-        fields.*,
+        *,
         case
             when is_blank then null
             when line_bytes > $max_line_bytes then 'oversized'
@@ -237,7 +249,7 @@ checked as (
                 or len(context_keys) <> len(list_distinct(context_keys))
                 or len(trait_keys) <> len(list_distinct(trait_keys))
                 then 'duplicate_key'
-            when non_finite.line_number is not null then 'non_finite_number'
+            when may_be_non_finite and sh_has_non_finite(line_text) then 'non_finite_number'
             when doc.type is null then 'missing_field:type'
             when left(doc.type, 1) <> '"' then 'wrong_type:type'
             when type_value not in {VALID_TYPES} then 'unknown_type'
@@ -281,24 +293,42 @@ checked as (
                 then 'wrong_type:sentAt'
             when doc.receivedAt is not null and left(doc.receivedAt, 1) <> '"'
                 then 'wrong_type:receivedAt'
-            when (doc.timestamp is not null
-                    and try_cast(doc.timestamp ->> '$' as timestamptz) is null)
-                or (doc.originalTimestamp is not null
-                    and try_cast(doc.originalTimestamp ->> '$' as timestamptz) is null)
-                or (doc.sentAt is not null
-                    and try_cast(doc.sentAt ->> '$' as timestamptz) is null)
-                or (doc.receivedAt is not null
-                    and try_cast(doc.receivedAt ->> '$' as timestamptz) is null)
+            when (doc.timestamp is not null and timestamp_at is null)
+                or (doc.originalTimestamp is not null and original_timestamp_at is null)
+                or (doc.sentAt is not null and sent_at is null)
+                or (doc.receivedAt is not null and received_at is null)
                 then 'invalid_timestamp'
         end as reason
     from fields
-    left join non_finite on fields.line_number = non_finite.line_number
 ),
 
 described as (
     select
-        *,
+        file_index,
+        line_number,
+        line_bytes,
+        is_blank,
+        reason,
         reason is null and not is_blank as is_accepted,
+        line_text,
+        case when reason is not null and line_text is null then line end as undecodable_line,
+        type_value,
+        message_id_value,
+        doc.anonymousId ->> '$' as anonymous_id_value,
+        doc.userId ->> '$' as user_id_value,
+        doc.previousId ->> '$' as previous_id_value,
+        doc.groupId ->> '$' as group_id_value,
+        doc.event ->> '$' as event_value,
+        doc.name ->> '$' as name_value,
+        doc.request_ip as request_ip_fragment,
+        context_doc.ip as context_ip_fragment,
+        context_doc.traits.phone as context_phone_fragment,
+        properties_doc.phone as property_phone_fragment,
+        context_doc.groupId ->> '$' as context_group_id,
+        timestamp_at,
+        original_timestamp_at,
+        sent_at,
+        received_at,
         case
             when reason is null then null
             when reason = 'oversized'
@@ -344,7 +374,7 @@ described as (
 ip_fragments as (
     select distinct fragment
     from (
-        select unnest([context_doc.ip, doc.request_ip]) as fragment
+        select unnest([context_ip_fragment, request_ip_fragment]) as fragment
         from described
         where is_accepted
     )
@@ -368,49 +398,54 @@ ips_tokenized as (
             -- escapes them differently is re-serialized first (macros below see columns
             -- only: a macro repeats its arguments, so they must be cheap).
             case
-                when contains(line_text, coalesce(context_doc.ip::varchar, ''))
-                    and contains(line_text, coalesce(doc.request_ip::varchar, ''))
-                    and contains(line_text, coalesce(context_doc.traits.phone::varchar, ''))
-                    and contains(line_text, coalesce(properties_doc.phone::varchar, ''))
+                when contains(line_text, coalesce(context_ip_fragment::varchar, ''))
+                    and contains(line_text, coalesce(request_ip_fragment::varchar, ''))
+                    and contains(line_text, coalesce(context_phone_fragment::varchar, ''))
+                    and contains(line_text, coalesce(property_phone_fragment::varchar, ''))
                     then line_text
                 else json(line_text)
             end
         end as text_as_received
     from described
-    left join ip_tokens as context_ip on described.context_doc.ip = context_ip.fragment
-    left join ip_tokens as request_ip on described.doc.request_ip = request_ip.fragment
+    left join ip_tokens as context_ip on described.context_ip_fragment = context_ip.fragment
+    left join ip_tokens as request_ip on described.request_ip_fragment = request_ip.fragment
 ),
 
 context_ip_replaced as (
     select
         *,
-        sh_replace_token(text_as_received, context_doc.ip, context_ip_token) as text_step_1
+        sh_replace_token(text_as_received, context_ip_fragment, context_ip_token) as text_step_1
     from ips_tokenized
 ),
 
 request_ip_replaced as (
     select
         *,
-        sh_replace_token(text_step_1, doc.request_ip, request_ip_token) as text_step_2
+        sh_replace_token(text_step_1, request_ip_fragment, request_ip_token) as text_step_2
     from context_ip_replaced
 ),
 
 context_phone_replaced as (
     select
         *,
-        sh_replace_phone(text_step_2, context_doc.traits.phone) as text_step_3
+        sh_replace_phone(text_step_2, context_phone_fragment) as text_step_3
     from request_ip_replaced
 ),
 
 property_phone_replaced as (
     select
         *,
-        sh_replace_phone(text_step_3, properties_doc.phone) as text_structured
+        sh_replace_phone(text_step_3, property_phone_fragment) as text_structured
     from context_phone_replaced
 ),
 
 scrubbed as (
     select
+        property_phone_replaced.file_index,
+        batch_files.source_file,
+        batch_files.sha256,
+        batch_files.file_tenant,
+        batch_files.loaded_at,
         line_number,
         line_bytes,
         is_blank,
@@ -418,25 +453,29 @@ scrubbed as (
         detail,
         is_recoverable,
         sh_scrub(text_structured) as payload,
-        coalesce(context_doc.groupId ->> '$', $file_tenant) as tenant_id,
-        case when context_doc.groupId is not null then 'context.groupId'
-            else $tenant_source end as tenant_source,
+        coalesce(context_group_id, batch_files.file_tenant) as tenant_id,
+        case when context_group_id is not null then 'context.groupId'
+            else batch_files.tenant_source end as tenant_source,
         sh_scrub(message_id_value) as message_id,
         type_value as type,
-        doc.event ->> '$' as event,
-        doc.name ->> '$' as name,
-        sh_scrub(doc.anonymousId ->> '$') as anonymous_id,
-        sh_scrub(doc.userId ->> '$') as user_id,
-        sh_scrub(doc.previousId ->> '$') as previous_id,
-        sh_scrub(doc.groupId ->> '$') as group_id,
-        try_cast(doc.timestamp ->> '$' as timestamptz) as timestamp_at,
-        try_cast(doc.originalTimestamp ->> '$' as timestamptz) as original_timestamp_at,
-        try_cast(doc.sentAt ->> '$' as timestamptz) as sent_at,
-        try_cast(doc.receivedAt ->> '$' as timestamptz) as received_at,
+        event_value as event,
+        name_value as name,
+        sh_scrub(anonymous_id_value) as anonymous_id,
+        sh_scrub(user_id_value) as user_id,
+        sh_scrub(previous_id_value) as previous_id,
+        sh_scrub(group_id_value) as group_id,
+        timestamp_at,
+        original_timestamp_at,
+        sent_at,
+        received_at,
         case when reason is not null then
-            sh_scrub(left(coalesce(line_text, try(decode(line)), line::varchar), $excerpt_chars))
+            sh_scrub(left(
+                coalesce(line_text, try(decode(undecodable_line)), undecodable_line::varchar),
+                $excerpt_chars
+            ))
         end as excerpt
     from property_phone_replaced
+    inner join batch_files on property_phone_replaced.file_index = batch_files.file_index
 )
 
 select * from scrubbed
@@ -460,11 +499,11 @@ select
     received_at,
     payload,
     tenant_source,
-    $source_file,
+    source_file,
     line_number,
-    $sha256,
+    sha256,
     $load_id,
-    $loaded_at
+    loaded_at
 from landed
 where reason is null and not is_blank
 """
@@ -472,31 +511,56 @@ where reason is null and not is_blank
 INSERT_QUARANTINE_SQL = """
 insert into raw.quarantine
 select
-    $file_tenant,
+    file_tenant,
     reason,
     detail,
     excerpt,
     line_bytes,
     is_recoverable,
     case when reason not like 'missing_field:messageId' then message_id end,
-    $source_file,
+    source_file,
     line_number,
-    $sha256,
+    sha256,
     $load_id,
-    $loaded_at
+    loaded_at
 from landed
 where reason is not null
 """
 
 CHUNK_COUNTS_SQL = """
 select
+    file_index,
     count(*) as lines_read,
     count(*) filter (where reason is null and not is_blank) as lines_loaded,
     count(*) filter (where reason is not null) as lines_quarantined,
     count(*) filter (where is_blank) as lines_blank
 from landed
+group by file_index
 """
 
 REASONS_SQL = """
-select reason, count(*) from landed where reason is not null group by reason
+select file_index, reason, count(*) from landed where reason is not null group by all
+"""
+
+INSERT_FILES_SQL = """
+insert into raw.files
+select
+    $load_id,
+    ledger.path,
+    ledger.file_name,
+    ledger.tenant_id,
+    ledger.sha256,
+    ledger.bytes,
+    ledger.is_compressed,
+    1 + (select count(*) from raw.files as earlier where earlier.path = ledger.path),
+    ledger.lines_read,
+    ledger.lines_loaded,
+    ledger.lines_quarantined,
+    ledger.lines_blank,
+    ledger.quarantined_by_reason,
+    ledger.status,
+    ledger.status_detail,
+    ledger.started_at,
+    ledger.finished_at
+from ledger
 """

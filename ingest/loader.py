@@ -1,10 +1,12 @@
 """Load JSONL files into `raw.events`, `raw.quarantine` and the ledger `raw.files`.
 
-One file is one transaction together with its ledger row, so a crash at any moment leaves
+Whole files are committed together with their ledger rows, so a crash at any moment leaves
 each file either wholly loaded and recorded or not at all; the next run loads what is
-missing. Files already in the ledger with the same sha256 are skipped. Reading and gzip
-decoding run in worker threads (zlib releases the GIL) while DuckDB validates the previous
-file, so both cores stay busy.
+missing. Small files are landed in batches (one statement and one transaction for several
+whole files: per-file planning and commits would otherwise dominate daily exports); a file
+too large to hold in memory is landed alone, chunk by chunk, in its own transaction. Files
+already in the ledger with the same sha256 are skipped. Reading and gzip decoding run in
+worker threads (zlib releases the GIL) while DuckDB validates the previous batch.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
 
 from ingest import landing
 from ingest.files import Chunk, InputFile, ReadOutcome, discover, read_chunks, sha256_of
@@ -27,6 +32,12 @@ DEFAULT_MAX_LINE_BYTES = 1 << 20
 EXCERPT_CHARS = 500
 DEFAULT_TENANT = "default"
 PREFETCH_MAX_BYTES = 256 << 20
+# A batch is flushed once it fills a few of DuckDB's row groups (122,880 rows): whole row
+# groups are written straight to the file at commit, smaller appends go through the WAL and
+# are written a second time at the checkpoint (measured: commit 3.0 s -> 0.4 s per 435k lines).
+BATCH_MIN_LINES = 3 * 122_880
+BATCH_MAX_BYTES = 512 << 20
+BATCH_MAX_FILES = 4096
 
 
 class NoInputError(ValueError):
@@ -80,6 +91,25 @@ class _Prepared:
     size: int
     chunks: list[Chunk] | None
     outcome: ReadOutcome
+
+    @property
+    def decoded_bytes(self) -> int:
+        return sum(chunk.table.nbytes for chunk in self.chunks or [])
+
+    @property
+    def lines(self) -> int:
+        return sum(chunk.table.num_rows for chunk in self.chunks or [])
+
+
+@dataclass
+class _Entry:
+    """A file about to be landed, with its place in the batch and what it resolves to."""
+
+    index: int
+    prepared: _Prepared
+    file_tenant: str
+    tenant_source: str
+    result: FileResult
 
 
 def _prepare(source: InputFile, known: frozenset[str]) -> _Prepared:
@@ -138,23 +168,51 @@ def ingest_paths(
         )
         known = {row[0] for row in con.execute("select sha256 from raw.files").fetchall()}
         results: list[FileResult] = []
-        prepared_files = _prepared_in_order(files, frozenset(known), workers)
-        for index, prepared in enumerate(prepared_files, start=1):
+        done = 0
+
+        def report(finished: list[FileResult]) -> None:
+            nonlocal done
+            for result in finished:
+                results.append(result)
+                done += 1
+                if progress:
+                    progress(done, len(files), result)
+
+        batch: list[_Entry] = []
+        batch_bytes = batch_lines = 0
+        for prepared in _prepared_in_order(files, frozenset(known), workers):
             file_tenant = tenant or prepared.source.path_tenant or DEFAULT_TENANT
+            tenant_source = (
+                "--tenant" if tenant else "path" if prepared.source.path_tenant else "default"
+            )
+            result = FileResult(prepared.source.path, file_tenant, prepared.sha256, "loaded")
             if prepared.sha256 in known:
-                result = FileResult(
-                    prepared.source.path,
-                    file_tenant,
-                    prepared.sha256,
-                    "skipped",
-                    status_detail="the same bytes were loaded before",
-                )
-            else:
-                result = _load_file(con, prepared, file_tenant, tenant, load_id, max_line_bytes)
-                known.add(prepared.sha256)
-            results.append(result)
-            if progress:
-                progress(index, len(files), result)
+                result.status = "skipped"
+                result.status_detail = "the same bytes were loaded before"
+                report(_land(con, batch, load_id, max_line_bytes))
+                batch, batch_bytes, batch_lines = [], 0, 0
+                report([result])
+                continue
+            known.add(prepared.sha256)
+            entry = _Entry(len(batch), prepared, file_tenant, tenant_source, result)
+            if prepared.chunks is None:
+                # Too large to hold: land it alone, streaming its chunks.
+                report(_land(con, batch, load_id, max_line_bytes))
+                batch, batch_bytes, batch_lines = [], 0, 0
+                entry.index = 0
+                report(_land(con, [entry], load_id, max_line_bytes))
+                continue
+            batch.append(entry)
+            batch_bytes += prepared.decoded_bytes
+            batch_lines += prepared.lines
+            if (
+                batch_lines >= BATCH_MIN_LINES
+                or batch_bytes >= BATCH_MAX_BYTES
+                or len(batch) >= BATCH_MAX_FILES
+            ):
+                report(_land(con, batch, load_id, max_line_bytes))
+                batch, batch_bytes, batch_lines = [], 0, 0
+        report(_land(con, batch, load_id, max_line_bytes))
         summary = IngestSummary(load_id, db_path, results)
         con.execute(
             """
@@ -182,101 +240,126 @@ def ingest_paths(
         con.close()
 
 
-def _load_file(
-    con,
-    prepared: _Prepared,
-    file_tenant: str,
-    tenant_override: str | None,
-    load_id: str,
-    max_line_bytes: int,
-) -> FileResult:
-    """Validate and land one file, in one transaction with its ledger row."""
-    path = prepared.source.path
+def _chunk_tables(entries: list[_Entry]) -> Iterable[pa.Table]:
+    """The batch's lines as Arrow tables tagged with their file's index in the batch."""
+
+    def tagged(entry: _Entry, chunk: Chunk) -> pa.Table:
+        index = np.full(chunk.table.num_rows, entry.index, dtype=np.int32)
+        return chunk.table.add_column(0, "file_index", pa.array(index))
+
+    if len(entries) == 1 and entries[0].prepared.chunks is None:
+        entry = entries[0]
+        for chunk in read_chunks(entry.prepared.source.path, entry.prepared.outcome):
+            yield tagged(entry, chunk)
+        return
+    tables = [tagged(entry, chunk) for entry in entries for chunk in entry.prepared.chunks]
+    if tables:
+        yield pa.concat_tables(tables)
+
+
+def _land(con, entries: list[_Entry], load_id: str, max_line_bytes: int) -> list[FileResult]:
+    """Validate and land whole files in one transaction together with their ledger rows."""
+    if not entries:
+        return []
     started_at = datetime.now(UTC)
-    tenant_source = (
-        "--tenant" if tenant_override else "path" if prepared.source.path_tenant else "default"
+    batch_files = pa.table(
+        {
+            "file_index": pa.array([entry.index for entry in entries], pa.int32()),
+            "source_file": [str(entry.prepared.source.path) for entry in entries],
+            "sha256": [entry.prepared.sha256 for entry in entries],
+            "file_tenant": [entry.file_tenant for entry in entries],
+            "tenant_source": [entry.tenant_source for entry in entries],
+            "loaded_at": pa.array([started_at] * len(entries), pa.timestamp("us", tz="UTC")),
+        }
     )
-    outcome = prepared.outcome
-    chunks = prepared.chunks if prepared.chunks is not None else read_chunks(path, outcome)
-    result = FileResult(path, file_tenant, prepared.sha256, "loaded")
-    reasons: Counter[str] = Counter()
-    file_params = {
-        "source_file": str(path),
-        "sha256": prepared.sha256,
-        "load_id": load_id,
-        "loaded_at": started_at,
-        "file_tenant": file_tenant,
-    }
+    reasons: list[Counter[str]] = [Counter() for _ in entries]
     con.execute("begin transaction")
     try:
-        for chunk in chunks:
-            con.register("chunk", chunk.table)
+        con.register("batch_files", batch_files)
+        for table in _chunk_tables(entries):
+            con.register("chunk", table)
             con.execute(
                 landing.LANDED_SQL,
-                {
-                    "max_line_bytes": max_line_bytes,
-                    "excerpt_chars": EXCERPT_CHARS,
-                    "file_tenant": file_tenant,
-                    "tenant_source": tenant_source,
-                },
+                {"max_line_bytes": max_line_bytes, "excerpt_chars": EXCERPT_CHARS},
             )
             con.unregister("chunk")
-            read, loaded, quarantined, blank = con.execute(landing.CHUNK_COUNTS_SQL).fetchone()
-            result.lines_read += read
-            result.lines_loaded += loaded
-            result.lines_quarantined += quarantined
-            result.lines_blank += blank
-            reasons.update(dict(con.execute(landing.REASONS_SQL).fetchall()))
-            con.execute(landing.INSERT_EVENTS_SQL, _only(file_params, landing.INSERT_EVENTS_SQL))
-            con.execute(
-                landing.INSERT_QUARANTINE_SQL, _only(file_params, landing.INSERT_QUARANTINE_SQL)
-            )
-        if outcome.archive_error:
-            result.status = "corrupt_archive"
-            result.status_detail = (
-                f"{outcome.archive_error}; policy: every complete line before the break was "
-                "loaded or quarantined, the cut-off last line is quarantined as "
-                "corrupt_archive; re-export the file to recover the rest (a re-exported "
-                "file loads as a new version and duplicates are removed in staging)"
-            )
-        if outcome.partial_tail is not None:
-            _land_partial_tail(con, outcome, file_params, result, reasons)
-        result.quarantined_by_reason = dict(sorted(reasons.items()))
-        version = con.execute(
-            "select count(*) + 1 from raw.files where path = ?", [str(path)]
-        ).fetchone()[0]
-        con.execute(
-            "insert into raw.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                load_id,
-                str(path),
-                path.name,
-                file_tenant,
-                prepared.sha256,
-                prepared.size,
-                outcome.is_compressed,
-                version,
-                result.lines_read,
-                result.lines_loaded,
-                result.lines_quarantined,
-                result.lines_blank,
-                json.dumps(result.quarantined_by_reason),
-                result.status,
-                result.status_detail,
-                started_at,
-                datetime.now(UTC),
-            ],
-        )
+            for index, read, loaded, quarantined, blank in con.execute(
+                landing.CHUNK_COUNTS_SQL
+            ).fetchall():
+                result = entries[index].result
+                result.lines_read += read
+                result.lines_loaded += loaded
+                result.lines_quarantined += quarantined
+                result.lines_blank += blank
+            for index, reason, count in con.execute(landing.REASONS_SQL).fetchall():
+                reasons[index][reason] += count
+            con.execute(landing.INSERT_EVENTS_SQL, {"load_id": load_id})
+            con.execute(landing.INSERT_QUARANTINE_SQL, {"load_id": load_id})
+        for entry in entries:
+            _close_file(con, entry, reasons[entry.index], load_id, started_at)
+        _record_ledger(con, entries, load_id, started_at)
+        con.unregister("batch_files")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return result
+    return [entry.result for entry in entries]
 
 
-def _land_partial_tail(con, outcome: ReadOutcome, file_params, result, reasons) -> None:
+def _close_file(con, entry: _Entry, reasons: Counter[str], load_id: str, started_at) -> None:
+    """Say what a corrupt archive lost, land its cut-off line, and total the reasons."""
+    outcome = entry.prepared.outcome
+    result = entry.result
+    if outcome.archive_error:
+        result.status = "corrupt_archive"
+        result.status_detail = (
+            f"{outcome.archive_error}; policy: every complete line before the break was "
+            "loaded or quarantined, the cut-off last line is quarantined as "
+            "corrupt_archive; re-export the file to recover the rest (a re-exported "
+            "file loads as a new version and duplicates are removed in staging)"
+        )
+    if outcome.partial_tail is not None:
+        _land_partial_tail(con, entry, reasons, load_id, started_at)
+    result.quarantined_by_reason = dict(sorted(reasons.items()))
+
+
+def _record_ledger(con, entries: list[_Entry], load_id: str, started_at) -> None:
+    finished_at = datetime.now(UTC)
+    ledger = pa.table(
+        {
+            "path": [str(entry.prepared.source.path) for entry in entries],
+            "file_name": [entry.prepared.source.path.name for entry in entries],
+            "tenant_id": [entry.file_tenant for entry in entries],
+            "sha256": [entry.prepared.sha256 for entry in entries],
+            "bytes": pa.array([entry.prepared.size for entry in entries], pa.int64()),
+            "is_compressed": [entry.prepared.outcome.is_compressed for entry in entries],
+            "lines_read": pa.array([e.result.lines_read for e in entries], pa.int64()),
+            "lines_loaded": pa.array([e.result.lines_loaded for e in entries], pa.int64()),
+            "lines_quarantined": pa.array(
+                [e.result.lines_quarantined for e in entries], pa.int64()
+            ),
+            "lines_blank": pa.array([e.result.lines_blank for e in entries], pa.int64()),
+            "quarantined_by_reason": [
+                json.dumps(entry.result.quarantined_by_reason) for entry in entries
+            ],
+            "status": [entry.result.status for entry in entries],
+            "status_detail": pa.array(
+                [entry.result.status_detail for entry in entries], pa.string()
+            ),
+            "started_at": pa.array([started_at] * len(entries), pa.timestamp("us", tz="UTC")),
+            "finished_at": pa.array([finished_at] * len(entries), pa.timestamp("us", tz="UTC")),
+        }
+    )
+    con.register("ledger", ledger)
+    con.execute(landing.INSERT_FILES_SQL, {"load_id": load_id})
+    con.unregister("ledger")
+
+
+def _land_partial_tail(con, entry: _Entry, reasons: Counter[str], load_id: str, loaded_at) -> None:
     """The half line a corrupt archive ends with: blank, or quarantined as corrupt_archive."""
+    outcome = entry.prepared.outcome
     tail = outcome.partial_tail or b""
+    result = entry.result
     result.lines_read += 1
     if not tail.strip():
         result.lines_blank += 1
@@ -294,15 +377,14 @@ def _land_partial_tail(con, outcome: ReadOutcome, file_params, result, reasons) 
             $load_id, $loaded_at
         """,
         {
-            **file_params,
+            "file_tenant": entry.file_tenant,
             "detail": outcome.archive_error,
             "tail": tail,
             "excerpt_chars": EXCERPT_CHARS,
+            "source_file": str(entry.prepared.source.path),
             "line_number": outcome.partial_tail_line,
+            "sha256": entry.prepared.sha256,
+            "load_id": load_id,
+            "loaded_at": loaded_at,
         },
     )
-
-
-def _only(params: dict, sql: str) -> dict:
-    """The named parameters a statement uses (DuckDB rejects unused ones)."""
-    return {key: value for key, value in params.items() if f"${key}" in sql}

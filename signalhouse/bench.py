@@ -31,7 +31,7 @@ from signalhouse import __version__
 RESULTS_DIR = Path("bench") / "results"
 # Events the simulator writes per user per day, measured on its default world; used only to
 # size the sample, the real count is reported.
-EVENTS_PER_USER_DAY_GUESS = 30.0
+EVENTS_PER_USER_DAY_GUESS = 5.5
 
 BARE_COLUMNS = {
     "type": "VARCHAR",

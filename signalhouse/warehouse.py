@@ -42,6 +42,8 @@ def connect(db_path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnect
             raise WarehouseLockedError(lock_message(db_path, str(exc))) from exc
         raise
     con.execute("set TimeZone = 'UTC'")
+    # DuckDB draws a progress bar even when no terminal is attached; the CLI shows its own.
+    con.execute("set enable_progress_bar = false")
     return con
 
 
