@@ -96,13 +96,14 @@ ENVELOPE_SPEC = (
     '"context":"JSON","properties":"JSON","traits":"JSON","request_ip":"JSON"}'
 )
 CONTEXT_SPEC = '{"groupId":"JSON","ip":"JSON","traits":{"phone":"JSON"}}'
-PROPERTIES_SPEC = '{"phone":"JSON"}'
+PHONE_SPEC = '{"phone":"JSON"}'
 
 # Personal data anywhere in the text: e-mail addresses (also URL-encoded), IPv4 addresses
 # and E.164 phone numbers. RE2 has no look-arounds, so whole runs of dotted numbers and of
 # '+digits' are matched and `sh_pii_token` hashes only those that are exactly an IPv4 address
 # or an E.164 number: an app build "3.0.1.545" stays as it is. Structured fields
-# (context.ip, request_ip, *.phone) are replaced by value as well, whatever their format.
+# (context.ip, request_ip, traits.phone, context.traits.phone, properties.phone) are
+# replaced by value as well, whatever their format.
 PII_PATTERN = (
     r"[A-Za-z0-9._%+\-]+(?:@|%40)[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
     r"|[0-9]+(?:\.[0-9]+){3,}"
@@ -213,7 +214,10 @@ fields as (
         doc.type ->> '$' as type_value,
         doc.messageId ->> '$' as message_id_value,
         try(json_transform(doc.context, '{CONTEXT_SPEC}')) as context_doc,
-        try(json_transform(doc.properties, '{PROPERTIES_SPEC}')) as properties_doc,
+        try(json_transform(doc.properties, '{PHONE_SPEC}')) as properties_doc,
+        case when left(doc.traits, 1) = '{{' then
+            try(json_transform(doc.traits, '{PHONE_SPEC}'))
+        end as traits_doc,
         -- Keys of the objects whose duplicates would make the line ambiguous.
         case when doc is not null then json_keys(line_text) end as top_keys,
         case when left(doc.properties, 1) = '{{' then json_keys(doc.properties) end
@@ -324,6 +328,7 @@ described as (
         context_doc.ip as context_ip_fragment,
         context_doc.traits.phone as context_phone_fragment,
         properties_doc.phone as property_phone_fragment,
+        traits_doc.phone as trait_phone_fragment,
         context_doc.groupId ->> '$' as context_group_id,
         timestamp_at,
         original_timestamp_at,
@@ -402,6 +407,7 @@ ips_tokenized as (
                     and contains(line_text, coalesce(request_ip_fragment::varchar, ''))
                     and contains(line_text, coalesce(context_phone_fragment::varchar, ''))
                     and contains(line_text, coalesce(property_phone_fragment::varchar, ''))
+                    and contains(line_text, coalesce(trait_phone_fragment::varchar, ''))
                     then line_text
                 else json(line_text)
             end
@@ -435,13 +441,20 @@ context_phone_replaced as (
 property_phone_replaced as (
     select
         *,
-        sh_replace_phone(text_step_3, property_phone_fragment) as text_structured
+        sh_replace_phone(text_step_3, property_phone_fragment) as text_step_4
     from context_phone_replaced
+),
+
+trait_phone_replaced as (
+    select
+        *,
+        sh_replace_phone(text_step_4, trait_phone_fragment) as text_structured
+    from property_phone_replaced
 ),
 
 scrubbed as (
     select
-        property_phone_replaced.file_index,
+        trait_phone_replaced.file_index,
         batch_files.source_file,
         batch_files.sha256,
         batch_files.file_tenant,
@@ -474,8 +487,8 @@ scrubbed as (
                 $excerpt_chars
             ))
         end as excerpt
-    from property_phone_replaced
-    inner join batch_files on property_phone_replaced.file_index = batch_files.file_index
+    from trait_phone_replaced
+    inner join batch_files on trait_phone_replaced.file_index = batch_files.file_index
 )
 
 select * from scrubbed

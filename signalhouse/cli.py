@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=date(2026, 10, 12),
         help="first simulated day, YYYY-MM-DD (2026-10-12)",
     )
+    generate.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="processes simulating in parallel; the output is identical for any value (2)",
+    )
 
     ingest = commands.add_parser(
         "ingest",
@@ -177,8 +183,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _generate(args: argparse.Namespace) -> int:
     from signalhouse.simulator import generate
 
-    if args.users < 1 or args.days < 1 or args.tenants < 1:
-        raise UsageError("--users, --days and --tenants must be at least 1")
+    if args.users < 1 or args.days < 1 or args.tenants < 1 or args.workers < 1:
+        raise UsageError("--users, --days, --tenants and --workers must be at least 1")
+    interactive = sys.stderr.isatty()
+    reported = {"last": -1}
+
+    def progress(done: int, total: int) -> None:
+        percent = 100 * done // max(total, 1)
+        if interactive:
+            print(
+                f"\r\033[Ksimulating: {percent}% ({done}/{total} blocks)",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+        elif percent // 10 != reported["last"] // 10:
+            _say(f"simulating: {percent}% ({done}/{total} blocks)")
+        reported["last"] = percent
+
     result = generate(
         args.out,
         users=args.users,
@@ -187,7 +209,11 @@ def _generate(args: argparse.Namespace) -> int:
         tenants=args.tenants,
         defects=args.defects,
         start_date=args.start,
+        progress=progress,
+        workers=args.workers,
     )
+    if interactive:
+        print(file=sys.stderr)
     _say(
         f"wrote {result.events:,} lines in {len(result.files)} files to {args.out} "
         f"in {result.seconds:.1f} s ({result.events_per_second:,.0f} events/s); "

@@ -29,6 +29,12 @@ def test_personal_values_are_hashed_everywhere_in_events_and_quarantine(tmp_path
             context={"ip": IPV6, "traits": {"email": f"  {EMAIL}  ", "phone": PHONE}},
             request_ip=IP,
         ),
+        line(
+            messageId="pii-identify",
+            type="identify",
+            event=...,
+            traits={"email": EMAIL, "phone": "+1-415-555-0123", "name": "Canary"},
+        ),
         # A rejected line carries the same values in its excerpt.
         line(messageId=12, userId=EMAIL, context={"ip": IP}),
     ]
@@ -42,7 +48,9 @@ def test_personal_values_are_hashed_everywhere_in_events_and_quarantine(tmp_path
 
     email_token = pii_hash(normalize_email(EMAIL), KEY)
     phone_token = pii_hash(PHONE, KEY)
-    (user_id, payload) = rows(db, "select user_id, payload from raw.events")[0]
+    (user_id, payload) = rows(
+        db, "select user_id, payload from raw.events where message_id = 'pii-1'"
+    )[0]
     assert user_id == email_token
     document = json.loads(payload)
     assert document["context"]["traits"]["email"].strip() == email_token
@@ -51,6 +59,8 @@ def test_personal_values_are_hashed_everywhere_in_events_and_quarantine(tmp_path
     assert document["context"]["traits"]["phone"] == phone_token
     assert document["context"]["ip"] == pii_hash(IPV6, KEY)
     assert document["request_ip"] == pii_hash(IP, KEY)
+    traits = json.loads(rows(db, "select payload from raw.events where type = 'identify'")[0][0])
+    assert traits["traits"] == {"email": email_token, "phone": phone_token, "name": "Canary"}
 
 
 def test_hashes_depend_on_the_key(tmp_path, monkeypatch):
