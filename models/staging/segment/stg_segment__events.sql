@@ -6,6 +6,10 @@ events as (
     select * from {{ source('segment', 'events') }}
 ),
 
+sdk_libraries as (
+    select * from {{ ref('sdk_libraries') }}
+),
+
 copies_ranked as (
     select
         *,
@@ -21,6 +25,40 @@ deduplicated as (
     where copy_rank = 1
 ),
 
+context_unpacked as (
+    select
+        *,
+        json_transform(
+            payload,
+            '{
+                "context": {
+                    "library": {"name": "VARCHAR"},
+                    "device": {"id": "VARCHAR", "type": "VARCHAR"},
+                    "traits": {"email": "VARCHAR"}
+                },
+                "traits": {"email": "VARCHAR"},
+                "properties": {"is_background": "BOOLEAN"},
+                "channel": "VARCHAR"
+            }'
+        ) as unpacked
+    from deduplicated
+),
+
+context_flattened as (
+    select
+        *,
+        unpacked['context']['library']['name'] as library_name,
+        unpacked['context']['device']['id'] as device_id,
+        lower(unpacked['context']['device']['type']) as device_type,
+        unpacked['channel'] as channel,
+        coalesce(unpacked['properties']['is_background'], false) as is_background,
+        nullif(
+            trim(coalesce(unpacked['traits']['email'], unpacked['context']['traits']['email'])),
+            ''
+        ) as email_hash
+    from context_unpacked
+),
+
 times_corrected as (
     select
         *,
@@ -29,7 +67,7 @@ times_corrected as (
                 then received_at - (sent_at - original_timestamp_at)
             else timestamp_at
         end as candidate_at
-    from deduplicated
+    from context_flattened
 ),
 
 times_bounded as (
@@ -45,6 +83,15 @@ times_bounded as (
             when candidate_at > _loaded_at then 'in_future'
         end as timestamp_fallback_reason
     from times_corrected
+),
+
+library_platforms_joined as (
+    select
+        times_bounded.*,
+        sdk_libraries.platform as library_platform
+    from times_bounded
+    left join sdk_libraries
+        on times_bounded.library_name = sdk_libraries.library_name
 ),
 
 renamed as (
@@ -68,6 +115,20 @@ renamed as (
         _line_number,
         _load_id,
         _loaded_at,
+        library_name,
+        device_id,
+        email_hash,
+        is_background,
+        coalesce(
+            library_platform,
+            case
+                when device_type in ('ios', 'android') then device_type
+                when channel = 'web' then 'web'
+                when channel = 'mobile' then 'mobile'
+                when channel in ('server', 'sources') then 'backend'
+            end,
+            'unknown'
+        ) as platform,
         case
             when timestamp_fallback_reason is null then candidate_at
             else coalesce(received_at, timestamp_at, original_timestamp_at)
@@ -78,7 +139,7 @@ renamed as (
                 then 'skew_corrected'
             else 'timestamp'
         end as timestamp_source
-    from times_bounded
+    from library_platforms_joined
 )
 
 select * from renamed
