@@ -103,3 +103,31 @@ def test_the_ledger_reports_quarantine_by_reason_as_json(warehouse):
     for (by_reason,) in ledger:
         totals.update(json.loads(by_reason))
     assert dict(totals) == quarantine
+
+
+def test_removed_copies_are_recorded_as_duplicates_and_collisions(warehouse):
+    con = duckdb.connect(str(warehouse.db), read_only=True)
+    try:
+        removed = con.execute(
+            "select tenant_id, reason, count(*) from staging.stg_segment__event_duplicates "
+            "group by all"
+        ).fetchall()
+        kept_collisions = con.execute(
+            "select tenant_id, event_id, _source_file, _line_number "
+            "from staging.stg_segment__events "
+            "where event_id in (select event_id from staging.stg_segment__event_duplicates "
+            "where reason = 'collision')"
+        ).fetchall()
+    finally:
+        con.close()
+    counts = {(tenant, reason): count for tenant, reason, count in removed}
+    for tenant, truth in warehouse.truth["messages"].items():
+        assert counts.get((tenant, "duplicate"), 0) == sum(truth["duplicates"].values())
+        assert counts.get((tenant, "collision"), 0) == truth["collisions"]
+    # Every collided id the simulator planted is recorded, and kept once in staging.
+    collided = {
+        (tenant, message_id)
+        for tenant, truth in warehouse.truth["messages"].items()
+        for message_id in truth["collided_message_ids"]
+    }
+    assert {(tenant, event_id) for tenant, event_id, _, _ in kept_collisions} == collided

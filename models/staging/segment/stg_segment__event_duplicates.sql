@@ -1,0 +1,78 @@
+with
+
+events as (
+    select * from {{ source('segment', 'events') }}
+),
+
+duplicated_ids as (
+    select
+        tenant_id,
+        message_id
+    from events
+    group by tenant_id, message_id
+    having count(*) > 1
+),
+
+copies as (
+    select
+        events.tenant_id,
+        events.message_id,
+        events.received_at,
+        events._source_file,
+        events._line_number,
+        events._load_id,
+        -- What the message says, without the fields a redelivery may change.
+        md5(
+            json_merge_patch(
+                events.payload, '{"receivedAt": null, "sentAt": null, "timestamp": null}'
+            )
+        ) as content_fingerprint
+    from events
+    inner join duplicated_ids
+        on
+            events.tenant_id = duplicated_ids.tenant_id
+            and events.message_id = duplicated_ids.message_id
+),
+
+copies_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by tenant_id, message_id
+            order by received_at asc nulls last, _source_file asc, _line_number asc
+        ) as copy_rank,
+        first_value(content_fingerprint) over (
+            partition by tenant_id, message_id
+            order by received_at asc nulls last, _source_file asc, _line_number asc
+        ) as kept_fingerprint,
+        first_value(_source_file) over (
+            partition by tenant_id, message_id
+            order by received_at asc nulls last, _source_file asc, _line_number asc
+        ) as kept_source_file,
+        first_value(_line_number) over (
+            partition by tenant_id, message_id
+            order by received_at asc nulls last, _source_file asc, _line_number asc
+        ) as kept_line_number
+    from copies
+),
+
+removed as (
+    select
+        tenant_id,
+        message_id as event_id,
+        copy_rank,
+        received_at,
+        _source_file,
+        _line_number,
+        _load_id,
+        kept_source_file,
+        kept_line_number,
+        case
+            when content_fingerprint = kept_fingerprint then 'duplicate'
+            else 'collision'
+        end as reason
+    from copies_ranked
+    where copy_rank > 1
+)
+
+select * from removed
