@@ -34,7 +34,9 @@ context_unpacked as (
                 "context": {
                     "library": {"name": "VARCHAR"},
                     "device": {"id": "VARCHAR", "type": "VARCHAR"},
-                    "traits": {"email": "VARCHAR"}
+                    "traits": {"email": "VARCHAR"},
+                    "campaign": {"source": "VARCHAR", "medium": "VARCHAR", "name": "VARCHAR"},
+                    "page": {"path": "VARCHAR"}
                 },
                 "traits": {"email": "VARCHAR"},
                 "properties": {"is_background": "BOOLEAN"},
@@ -51,6 +53,10 @@ context_flattened as (
         unpacked['context']['device']['id'] as device_id,
         lower(unpacked['context']['device']['type']) as device_type,
         unpacked['channel'] as channel,
+        unpacked['context']['campaign']['source'] as campaign_source,
+        unpacked['context']['campaign']['medium'] as campaign_medium,
+        unpacked['context']['campaign']['name'] as campaign_name,
+        unpacked['context']['page']['path'] as page_path,
         coalesce(unpacked['properties']['is_background'], false) as is_background,
         nullif(
             trim(coalesce(unpacked['traits']['email'], unpacked['context']['traits']['email'])),
@@ -117,6 +123,10 @@ renamed as (
         _loaded_at,
         library_name,
         device_id,
+        campaign_source,
+        campaign_medium,
+        campaign_name,
+        page_path,
         email_hash,
         is_background,
         coalesce(
