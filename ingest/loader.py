@@ -146,9 +146,14 @@ def ingest_paths(
     tenant: str | None = None,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     workers: int = 2,
+    batch_lines: int = BATCH_MIN_LINES,
     progress: Callable[[int, int, FileResult], None] | None = None,
 ) -> IngestSummary:
-    """Load every file under `paths`; return what happened to each."""
+    """Load every file under `paths`; return what happened to each.
+
+    Small files are committed together once `batch_lines` lines are pending: fewer, larger
+    commits are faster, smaller ones lose less work to a crash.
+    """
     files = discover(paths)
     if not files:
         raise NoInputError(
@@ -179,7 +184,7 @@ def ingest_paths(
                     progress(done, len(files), result)
 
         batch: list[_Entry] = []
-        batch_bytes = batch_lines = 0
+        batch_bytes = pending_lines = 0
         for prepared in _prepared_in_order(files, frozenset(known), workers):
             file_tenant = tenant or prepared.source.path_tenant or DEFAULT_TENANT
             tenant_source = (
@@ -190,7 +195,7 @@ def ingest_paths(
                 result.status = "skipped"
                 result.status_detail = "the same bytes were loaded before"
                 report(_land(con, batch, load_id, max_line_bytes))
-                batch, batch_bytes, batch_lines = [], 0, 0
+                batch, batch_bytes, pending_lines = [], 0, 0
                 report([result])
                 continue
             known.add(prepared.sha256)
@@ -198,20 +203,20 @@ def ingest_paths(
             if prepared.chunks is None:
                 # Too large to hold: land it alone, streaming its chunks.
                 report(_land(con, batch, load_id, max_line_bytes))
-                batch, batch_bytes, batch_lines = [], 0, 0
+                batch, batch_bytes, pending_lines = [], 0, 0
                 entry.index = 0
                 report(_land(con, [entry], load_id, max_line_bytes))
                 continue
             batch.append(entry)
             batch_bytes += prepared.decoded_bytes
-            batch_lines += prepared.lines
+            pending_lines += prepared.lines
             if (
-                batch_lines >= BATCH_MIN_LINES
+                pending_lines >= batch_lines
                 or batch_bytes >= BATCH_MAX_BYTES
                 or len(batch) >= BATCH_MAX_FILES
             ):
                 report(_land(con, batch, load_id, max_line_bytes))
-                batch, batch_bytes, batch_lines = [], 0, 0
+                batch, batch_bytes, pending_lines = [], 0, 0
         report(_land(con, batch, load_id, max_line_bytes))
         summary = IngestSummary(load_id, db_path, results)
         con.execute(

@@ -109,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--workers", type=int, default=2, help="threads reading and decoding files (2)"
     )
+    ingest.add_argument(
+        "--batch-lines",
+        type=int,
+        default=368_640,
+        help="commit small files together once this many lines are pending (368,640: three "
+        "DuckDB row groups); smaller batches commit more often, larger ones are faster",
+    )
     _db_argument(ingest)
 
     build = commands.add_parser(
@@ -224,12 +231,17 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _ingest(args: argparse.Namespace) -> int:
     summary = run_ingest(
-        args.paths, resolve_db_path(args.db), args.tenant, args.max_line_bytes, args.workers
+        args.paths,
+        resolve_db_path(args.db),
+        args.tenant,
+        args.max_line_bytes,
+        args.workers,
+        args.batch_lines,
     )
     return EXIT_OK if summary is not None else EXIT_USAGE
 
 
-def run_ingest(paths, db_path, tenant=None, max_line_bytes=1 << 20, workers=2):
+def run_ingest(paths, db_path, tenant=None, max_line_bytes=1 << 20, workers=2, batch_lines=368_640):
     """Ingest with progress on stderr and a summary table at the end."""
     from ingest.loader import NoInputError, ingest_paths
     from ingest.pii import DemoKeyWarning
@@ -259,6 +271,7 @@ def run_ingest(paths, db_path, tenant=None, max_line_bytes=1 << 20, workers=2):
                 tenant=tenant,
                 max_line_bytes=max_line_bytes,
                 workers=workers,
+                batch_lines=batch_lines,
                 progress=progress,
             )
         except NoInputError as exc:

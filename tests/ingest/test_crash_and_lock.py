@@ -34,13 +34,16 @@ def _make_inputs(folder, files: int, lines_per_file: int) -> None:
         )
 
 
-def _ingest(folder, db, **kwargs) -> subprocess.CompletedProcess:
+# One file per transaction, so that a kill can land between commits.
+INGEST_ONE_FILE_PER_BATCH = ["--batch-lines", "1"]
+
+
+def _ingest(folder, db) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [*CLI, "ingest", str(folder), "--db", str(db)],
+        [*CLI, "ingest", str(folder), "--db", str(db), *INGEST_ONE_FILE_PER_BATCH],
         env=_env(),
         capture_output=True,
         text=True,
-        **kwargs,
     )
 
 
@@ -57,12 +60,21 @@ def test_sigkill_at_random_moments_then_rerun_equals_an_uninterrupted_run(tmp_pa
     partial_states = []
     for _ in range(4):
         process = subprocess.Popen(
-            [*CLI, "ingest", str(folder), "--db", str(db)],
+            [*CLI, "ingest", str(folder), "--db", str(db), *INGEST_ONE_FILE_PER_BATCH],
             env=_env(),
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-        time.sleep(chance.uniform(0.8, 3.0))
+        # Kill after a random number of files have committed, and a little later still, so
+        # that some kills land inside the next file's transaction.
+        kill_after = chance.randint(1, 20)
+        committed = 0
+        for message in process.stderr:
+            committed += message.startswith("[")
+            if committed >= kill_after:
+                break
+        time.sleep(chance.uniform(0.0, 0.05))
         process.send_signal(signal.SIGKILL)
         process.wait()
         if db.exists():
