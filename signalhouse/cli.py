@@ -254,7 +254,7 @@ def run_ingest(paths, db_path, tenant=None, max_line_bytes=1 << 20, workers=2, b
             f", {result.lines_quarantined:,} quarantined" if result.lines_quarantined else ""
         )
         line = (
-            f"[{index}/{total}] {result.status:<15} {result.path.name} "
+            f"[{index}/{total}] {result.status:<15} {'/'.join(result.path.parts[-3:])} "
             f"({result.tenant_id}): {result.lines_loaded:,} loaded{quarantined}"
         )
         if interactive:
