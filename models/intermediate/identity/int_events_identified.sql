@@ -1,0 +1,171 @@
+with
+
+events as (
+    select * from {{ ref('int_identity_events_cleaned') }}
+),
+
+stitched as (
+    select * from {{ ref('int_identities_stitched') }}
+),
+
+user_persons as (
+    select
+        tenant_id,
+        identifier as user_id,
+        person_id
+    from stitched
+    where node_type = 'user_id'
+),
+
+anonymous_persons as (
+    select
+        tenant_id,
+        identifier as anonymous_id,
+        person_id,
+        resolution = 'shared_first_login' as is_shared
+    from stitched
+    where node_type = 'anonymous_id'
+),
+
+device_persons as (
+    select
+        tenant_id,
+        identifier as device_id,
+        person_id
+    from stitched
+    where node_type = 'device_id'
+),
+
+events_joined as (
+    select
+        events.tenant_id,
+        events.event_id,
+        events.event_at,
+        events.user_id,
+        events.anonymous_id,
+        events.is_bot_user_agent,
+        anonymous_persons.person_id as anonymous_person_id,
+        device_persons.person_id as device_person_id,
+        coalesce(user_persons.person_id, previous_persons.person_id) as user_person_id,
+        case
+            when user_persons.person_id is not null then 'user_id'
+            when previous_persons.person_id is not null then 'previous_id'
+        end as user_identified_by,
+        coalesce(anonymous_persons.is_shared, false) as is_shared_anonymous_id
+    from events
+    left join user_persons
+        on
+            events.tenant_id = user_persons.tenant_id
+            and events.user_id = user_persons.user_id
+    left join user_persons as previous_persons
+        on
+            events.tenant_id = previous_persons.tenant_id
+            and events.previous_id = previous_persons.user_id
+    left join anonymous_persons
+        on
+            events.tenant_id = anonymous_persons.tenant_id
+            and events.anonymous_id = anonymous_persons.anonymous_id
+    left join device_persons
+        on
+            events.tenant_id = device_persons.tenant_id
+            and events.device_id = device_persons.device_id
+),
+
+-- Logins on a shared anonymous id: every event carrying it together with a user id.
+shared_logins as (
+    select
+        tenant_id,
+        anonymous_id,
+        event_at as login_at,
+        event_id as login_event_id,
+        user_person_id as person_id
+    from events_joined
+    where is_shared_anonymous_id and user_person_id is not null
+),
+
+shared_anonymous_events as (
+    select * from events_joined
+    where is_shared_anonymous_id and user_person_id is null
+),
+
+-- The person logged in on the shared anonymous id at the time of the event: the most
+-- recent login at or before it; before any login, the first person who logged in there.
+shared_logins_ranked as (
+    select
+        shared_anonymous_events.tenant_id,
+        shared_anonymous_events.event_id,
+        shared_logins.person_id,
+        shared_logins.login_at <= shared_anonymous_events.event_at as is_before_event,
+        row_number() over (
+            partition by shared_anonymous_events.tenant_id, shared_anonymous_events.event_id
+            order by
+                case
+                    when shared_logins.login_at <= shared_anonymous_events.event_at then 0
+                    else 1
+                end asc,
+                case
+                    when
+                        shared_logins.login_at <= shared_anonymous_events.event_at
+                        then shared_logins.login_at
+                end desc,
+                case
+                    when
+                        shared_logins.login_at <= shared_anonymous_events.event_at
+                        then shared_logins.login_event_id
+                end desc,
+                shared_logins.login_at asc,
+                shared_logins.login_event_id asc
+        ) as login_rank
+    from shared_anonymous_events
+    inner join shared_logins
+        on
+            shared_anonymous_events.tenant_id = shared_logins.tenant_id
+            and shared_anonymous_events.anonymous_id = shared_logins.anonymous_id
+),
+
+shared_logins_chosen as (
+    select * from shared_logins_ranked
+    where login_rank = 1
+),
+
+persons_chosen as (
+    select
+        events_joined.tenant_id,
+        events_joined.event_id,
+        events_joined.event_at,
+        events_joined.is_bot_user_agent,
+        shared_logins_chosen.is_before_event,
+        coalesce(
+            events_joined.user_person_id,
+            shared_logins_chosen.person_id,
+            events_joined.anonymous_person_id,
+            events_joined.device_person_id
+        ) as person_id,
+        case
+            when events_joined.user_person_id is not null
+                then events_joined.user_identified_by
+            when shared_logins_chosen.is_before_event then 'shared_device_last_login'
+            when shared_logins_chosen.person_id is not null then 'shared_device_first_login'
+            when events_joined.anonymous_person_id is not null then 'anonymous_id'
+            when events_joined.device_person_id is not null then 'device_id'
+        end as identified_by
+    from events_joined
+    left join shared_logins_chosen
+        on
+            events_joined.tenant_id = shared_logins_chosen.tenant_id
+            and events_joined.event_id = shared_logins_chosen.event_id
+),
+
+events_identified as (
+    select
+        tenant_id,
+        event_id,
+        person_id,
+        event_at,
+        identified_by,
+        is_bot_user_agent
+    from persons_chosen
+    where person_id is not null
+)
+
+select * from events_identified

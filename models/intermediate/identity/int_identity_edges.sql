@@ -1,0 +1,94 @@
+with
+
+events as (
+    select * from {{ ref('int_identity_events_cleaned') }}
+),
+
+anonymous_id_user_id_pairs as (
+    select
+        tenant_id,
+        'anonymous_id__user_id' as edge_type,
+        'anonymous_id' as left_type,
+        anonymous_id as left_identifier,
+        'user_id' as right_type,
+        user_id as right_identifier,
+        event_at
+    from events
+    where anonymous_id is not null and user_id is not null
+),
+
+previous_id_user_id_pairs as (
+    select
+        tenant_id,
+        'previous_id__user_id' as edge_type,
+        'previous_id' as left_type,
+        previous_id as left_identifier,
+        'user_id' as right_type,
+        user_id as right_identifier,
+        event_at
+    from events
+    where
+        event_type = 'alias'
+        and previous_id is not null
+        and user_id is not null
+        and previous_id != user_id
+),
+
+device_id_anonymous_id_pairs as (
+    select
+        tenant_id,
+        'device_id__anonymous_id' as edge_type,
+        'device_id' as left_type,
+        device_id as left_identifier,
+        'anonymous_id' as right_type,
+        anonymous_id as right_identifier,
+        event_at
+    from events
+    where device_id is not null and anonymous_id is not null
+),
+
+email_hash_user_id_pairs as (
+    select
+        tenant_id,
+        'email_hash__user_id' as edge_type,
+        'email_hash' as left_type,
+        email_hash as left_identifier,
+        'user_id' as right_type,
+        user_id as right_identifier,
+        event_at
+    from events
+    where email_hash is not null and user_id is not null
+),
+
+pairs_unioned as (
+    select * from anonymous_id_user_id_pairs
+    union all
+    select * from previous_id_user_id_pairs
+    union all
+    select * from device_id_anonymous_id_pairs
+    union all
+    select * from email_hash_user_id_pairs
+),
+
+edges_aggregated as (
+    select
+        tenant_id,
+        edge_type,
+        left_type,
+        left_identifier,
+        right_type,
+        right_identifier,
+        min(event_at) as first_seen_at,
+        max(event_at) as last_seen_at,
+        count(*) as event_count
+    from pairs_unioned
+    group by
+        tenant_id,
+        edge_type,
+        left_type,
+        left_identifier,
+        right_type,
+        right_identifier
+)
+
+select * from edges_aggregated

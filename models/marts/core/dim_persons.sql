@@ -1,0 +1,171 @@
+with
+
+stitched as (
+    select * from {{ ref('int_identities_stitched') }}
+),
+
+events_identified as (
+    select * from {{ ref('int_events_identified') }}
+),
+
+events_cleaned as (
+    select * from {{ ref('int_identity_events_cleaned') }}
+),
+
+identifiers as (
+    select * from {{ ref('int_identity_identifiers') }}
+),
+
+persons as (
+    select
+        tenant_id,
+        person_id,
+        max(person_user_id) as user_id,
+        count(*) as identifier_count
+    from stitched
+    group by tenant_id, person_id
+),
+
+person_identifiers_seen as (
+    select
+        stitched.tenant_id,
+        stitched.person_id,
+        min(identifiers.first_seen_at) as first_seen_at
+    from stitched
+    inner join identifiers
+        on
+            stitched.tenant_id = identifiers.tenant_id
+            and stitched.node = identifiers.node
+    group by stitched.tenant_id, stitched.person_id
+),
+
+person_events as (
+    select
+        events_identified.tenant_id,
+        events_identified.person_id,
+        events_identified.event_id,
+        events_identified.event_at,
+        events_identified.is_bot_user_agent,
+        events_cleaned.event_name,
+        events_cleaned.platform,
+        events_cleaned.plan_tier,
+        events_cleaned.is_background,
+        events_cleaned.platform in ('web', 'ios', 'android', 'mobile')
+        and not events_cleaned.is_background as is_client_foreground
+    from events_identified
+    inner join events_cleaned
+        on
+            events_identified.tenant_id = events_cleaned.tenant_id
+            and events_identified.event_id = events_cleaned.event_id
+),
+
+-- First platform: of the first client-side foreground event (web, ios, android, mobile;
+-- not properties.is_background); else of the person's first event.
+platforms_ranked as (
+    select
+        tenant_id,
+        person_id,
+        platform,
+        row_number() over (
+            partition by tenant_id, person_id
+            order by is_client_foreground desc, event_at asc, event_id asc
+        ) as platform_rank
+    from person_events
+),
+
+first_platforms as (
+    select * from platforms_ranked
+    where platform_rank = 1
+),
+
+plan_tiers_ranked as (
+    select
+        tenant_id,
+        person_id,
+        plan_tier,
+        row_number() over (
+            partition by tenant_id, person_id
+            order by event_at desc, event_id desc
+        ) as plan_rank
+    from person_events
+    where plan_tier is not null
+),
+
+latest_plan_tiers as (
+    select * from plan_tiers_ranked
+    where plan_rank = 1
+),
+
+person_events_aggregated as (
+    select
+        tenant_id,
+        person_id,
+        min(event_at) as first_event_at,
+        max(event_at) as last_event_at,
+        count(*) as event_count,
+        min(case when event_name = 'Signed Up' then event_at end) as signed_up_at,
+        count(case when is_bot_user_agent then 1 end) as bot_event_count,
+        count(case when not is_background then 1 end) as foreground_event_count
+    from person_events
+    group by tenant_id, person_id
+),
+
+persons_joined as (
+    select
+        persons.tenant_id,
+        persons.person_id,
+        persons.user_id,
+        persons.identifier_count,
+        person_events_aggregated.last_event_at as last_seen_at,
+        first_platforms.platform as first_platform,
+        person_events_aggregated.signed_up_at,
+        latest_plan_tiers.plan_tier,
+        coalesce(
+            person_events_aggregated.first_event_at, person_identifiers_seen.first_seen_at
+        ) as first_seen_at,
+        coalesce(person_events_aggregated.event_count, 0) as event_count,
+        persons.user_id is not null as is_identified,
+        coalesce(person_events_aggregated.foreground_event_count, 0)
+        > 0 as has_foreground_events,
+        -- A bot: an anonymous-only person with an event from a crawler's user agent
+        -- (var identity_bot_user_agent_keywords). Identified persons are never bots.
+        persons.user_id is null
+        and coalesce(person_events_aggregated.bot_event_count, 0) > 0 as is_bot
+    from persons
+    left join person_identifiers_seen
+        on
+            persons.tenant_id = person_identifiers_seen.tenant_id
+            and persons.person_id = person_identifiers_seen.person_id
+    left join person_events_aggregated
+        on
+            persons.tenant_id = person_events_aggregated.tenant_id
+            and persons.person_id = person_events_aggregated.person_id
+    left join first_platforms
+        on
+            persons.tenant_id = first_platforms.tenant_id
+            and persons.person_id = first_platforms.person_id
+    left join latest_plan_tiers
+        on
+            persons.tenant_id = latest_plan_tiers.tenant_id
+            and persons.person_id = latest_plan_tiers.person_id
+),
+
+final as (
+    select
+        tenant_id,
+        person_id,
+        user_id,
+        is_identified,
+        is_bot,
+        has_foreground_events,
+        first_seen_at,
+        last_seen_at,
+        first_platform,
+        signed_up_at,
+        plan_tier,
+        event_count,
+        identifier_count
+    from persons_joined
+)
+
+select * from final
