@@ -1,0 +1,105 @@
+with
+
+events as (
+    select * from {{ ref('stg_segment__events') }}
+),
+
+identified as (
+    select * from {{ ref('int_events_identified') }}
+),
+
+client_events as (
+    select
+        events.tenant_id,
+        events.event_id,
+        identified.person_id,
+        events.event_at,
+        events.platform,
+        events.event_type,
+        events.event_name,
+        events.view_name,
+        events.page_path,
+        events.campaign_source,
+        events.campaign_medium,
+        events.campaign_name
+    from events
+    inner join identified
+        on
+            events.tenant_id = identified.tenant_id
+            and events.event_id = identified.event_id
+    where
+        events.platform in ('web', 'ios', 'android', 'mobile')
+        and not events.is_background
+),
+
+gaps_measured as (
+    select
+        *,
+        event_at - lag(event_at) over (
+            partition by tenant_id, person_id order by event_at asc, event_id asc
+        ) as gap_since_previous,
+        {{ session_inactivity_minutes('platform') }} as inactivity_minutes
+    from client_events
+),
+
+gap_sessions_numbered as (
+    select
+        *,
+        sum(
+            case
+                when
+                    gap_since_previous is null
+                    or gap_since_previous > to_minutes(inactivity_minutes)
+                    then 1
+                else 0
+            end
+        ) over (
+            partition by tenant_id, person_id
+            order by event_at asc, event_id asc
+            rows between unbounded preceding and current row
+        ) as gap_session_number
+    from gaps_measured
+),
+
+long_sessions_sliced as (
+    select
+        *,
+        floor(
+            epoch(
+                event_at - min(event_at) over (
+                    partition by tenant_id, person_id, gap_session_number
+                )
+            ) / ({{ var('session_max_hours') }} * 3600)
+        ) as length_slice
+    from gap_sessions_numbered
+),
+
+sessions_keyed as (
+    select
+        tenant_id,
+        event_id,
+        person_id,
+        event_at,
+        platform,
+        event_type,
+        event_name,
+        view_name,
+        page_path,
+        campaign_source,
+        campaign_medium,
+        campaign_name,
+        gap_since_previous,
+        'se_' || md5(
+            tenant_id || '|' || person_id || '|' || first_value(event_id) over (
+                partition by tenant_id, person_id, gap_session_number, length_slice
+                order by event_at asc, event_id asc
+            )
+        ) as session_id,
+        row_number() over (
+            partition by tenant_id, person_id, gap_session_number, length_slice
+            order by event_at asc, event_id asc
+        ) as event_number_in_session
+    from long_sessions_sliced
+)
+
+select * from sessions_keyed
