@@ -1,4 +1,11 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['tenant_id', 'event_id'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
 
 with
 
@@ -10,6 +17,40 @@ sdk_libraries as (
     select * from {{ ref('sdk_libraries') }}
 ),
 
+{% if is_incremental() %}
+
+-- Messages with a copy loaded since the last run (less a safety margin): all their copies,
+-- old and new, are ranked again, so a late file holding an earlier copy still wins.
+touched_messages as (
+    select distinct
+        tenant_id,
+        message_id
+    from events
+    where _loaded_at >= (
+        select
+            coalesce(max(_loaded_at), '-infinity'::timestamptz)
+            - to_minutes({{ var('raw_watermark_lookback_minutes') }})
+        from {{ this }}
+    )
+),
+
+events_in_scope as (
+    select events.*
+    from events
+    inner join touched_messages
+        on
+            events.tenant_id = touched_messages.tenant_id
+            and events.message_id = touched_messages.message_id
+),
+
+{% else %}
+
+events_in_scope as (
+    select * from events
+),
+
+{% endif %}
+
 copies_ranked as (
     select
         *,
@@ -17,7 +58,7 @@ copies_ranked as (
             partition by tenant_id, message_id
             order by received_at asc nulls last, _source_file asc, _line_number asc
         ) as copy_rank
-    from events
+    from events_in_scope
 ),
 
 deduplicated as (
