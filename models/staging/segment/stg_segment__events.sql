@@ -17,39 +17,27 @@ sdk_libraries as (
     select * from {{ ref('sdk_libraries') }}
 ),
 
-{% if is_incremental() %}
-
--- Messages with a copy loaded since the last run (less a safety margin): all their copies,
--- old and new, are ranked again, so a late file holding an earlier copy still wins.
-touched_messages as (
-    select distinct
-        tenant_id,
-        message_id
+events_in_scope as (
+    select *
     from events
-    where _loaded_at >= (
-        select
-            coalesce(max(_loaded_at), '-infinity'::timestamptz)
-            - to_minutes({{ var('raw_watermark_lookback_minutes') }})
-        from {{ this }}
+    {%- if is_incremental() %}
+    -- Messages with a copy loaded since the last run (less a safety margin): all their
+    -- copies, old and new, are ranked again, so a late file holding an earlier copy wins.
+    where exists (
+        select 1
+        from events as touched
+        where
+            touched.tenant_id = events.tenant_id
+            and touched.message_id = events.message_id
+            and touched._loaded_at >= (
+                select
+                    coalesce(max(_loaded_at), '-infinity'::timestamptz)
+                    - to_minutes({{ var('raw_watermark_lookback_minutes') }})
+                from {{ this }}
+            )
     )
+    {%- endif %}
 ),
-
-events_in_scope as (
-    select events.*
-    from events
-    inner join touched_messages
-        on
-            events.tenant_id = touched_messages.tenant_id
-            and events.message_id = touched_messages.message_id
-),
-
-{% else %}
-
-events_in_scope as (
-    select * from events
-),
-
-{% endif %}
 
 copies_ranked as (
     select
