@@ -1,0 +1,36 @@
+with
+
+events as (
+    select * from {{ ref('stg_segment__events') }}
+),
+
+exposures_filtered as (
+    select * from events
+    where event_type = 'track' and event_name = 'Experiment Exposure'
+),
+
+properties_parsed as (
+    select
+        *,
+        json_transform(
+            payload,
+            '{"properties": {"experiment_id": "VARCHAR", "variant_id": "VARCHAR"}}'
+        ) as unpacked
+    from exposures_filtered
+),
+
+properties_unpacked as (
+    select
+        tenant_id,
+        event_id,
+        event_at,
+        received_at,
+        anonymous_id,
+        user_id,
+        platform,
+        unpacked['properties']['experiment_id'] as experiment_id,
+        unpacked['properties']['variant_id'] as variant_id
+    from properties_parsed
+)
+
+select * from properties_unpacked

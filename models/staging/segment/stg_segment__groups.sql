@@ -1,0 +1,44 @@
+with
+
+events as (
+    select * from {{ ref('stg_segment__events') }}
+),
+
+groups_filtered as (
+    select * from events
+    where event_type = 'group'
+),
+
+traits_parsed as (
+    select
+        *,
+        json_transform(
+            payload,
+            '{
+                "traits": {
+                    "name": "VARCHAR",
+                    "plan_tier": "VARCHAR",
+                    "employees": "BIGINT"
+                }
+            }'
+        ) as unpacked
+    from groups_filtered
+),
+
+traits_unpacked as (
+    select
+        tenant_id,
+        event_id,
+        event_at,
+        received_at,
+        anonymous_id,
+        user_id,
+        platform,
+        group_id,
+        unpacked['traits']['name'] as account_name,
+        unpacked['traits']['plan_tier'] as plan_tier,
+        unpacked['traits']['employees'] as employees
+    from traits_parsed
+)
+
+select * from traits_unpacked

@@ -1,0 +1,46 @@
+with
+
+events as (
+    select * from {{ ref('stg_segment__events') }}
+),
+
+identifies_filtered as (
+    select * from events
+    where event_type = 'identify'
+),
+
+traits_parsed as (
+    select
+        *,
+        json_transform(
+            payload,
+            '{
+                "traits": {
+                    "name": "VARCHAR",
+                    "phone": "VARCHAR",
+                    "plan": "VARCHAR",
+                    "created_at": "TIMESTAMPTZ"
+                }
+            }'
+        ) as unpacked
+    from identifies_filtered
+),
+
+traits_unpacked as (
+    select
+        tenant_id,
+        event_id,
+        event_at,
+        received_at,
+        anonymous_id,
+        user_id,
+        platform,
+        email_hash,
+        unpacked['traits']['phone'] as phone_hash,
+        unpacked['traits']['name'] as person_name,
+        unpacked['traits']['plan'] as plan,
+        unpacked['traits']['created_at'] as created_at
+    from traits_parsed
+)
+
+select * from traits_unpacked

@@ -1,0 +1,45 @@
+with
+
+events as (
+    select * from {{ ref('stg_segment__events') }}
+),
+
+orders_filtered as (
+    select * from events
+    where event_type = 'track' and event_name = 'Order Completed'
+),
+
+properties_parsed as (
+    select
+        *,
+        json_transform(
+            payload,
+            '{
+                "properties": {
+                    "order_id": "VARCHAR",
+                    "revenue": "DOUBLE",
+                    "currency": "VARCHAR",
+                    "items_count": "BIGINT"
+                }
+            }'
+        ) as unpacked
+    from orders_filtered
+),
+
+properties_unpacked as (
+    select
+        tenant_id,
+        event_id,
+        event_at,
+        received_at,
+        anonymous_id,
+        user_id,
+        platform,
+        unpacked['properties']['order_id'] as order_id,
+        unpacked['properties']['revenue'] as revenue,
+        upper(trim(unpacked['properties']['currency'])) as currency,
+        unpacked['properties']['items_count'] as items_count
+    from properties_parsed
+)
+
+select * from properties_unpacked

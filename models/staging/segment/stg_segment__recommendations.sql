@@ -1,0 +1,53 @@
+with
+
+events as (
+    select * from {{ ref('stg_segment__events') }}
+),
+
+recommendations_filtered as (
+    select * from events
+    where event_type = 'track' and event_name = 'Recommendation Served'
+),
+
+properties_parsed as (
+    select
+        *,
+        json_transform(
+            payload,
+            '{
+                "properties": {
+                    "request_id": "VARCHAR",
+                    "surface": "VARCHAR",
+                    "model_version": "VARCHAR",
+                    "items": [{"item_id": "VARCHAR", "rank": "BIGINT", "score": "DOUBLE"}],
+                    "latency_ms": "DOUBLE",
+                    "feature_ms": "DOUBLE",
+                    "inference_ms": "DOUBLE",
+                    "network_ms": "DOUBLE"
+                }
+            }'
+        ) as unpacked
+    from recommendations_filtered
+),
+
+properties_unpacked as (
+    select
+        tenant_id,
+        event_id,
+        event_at,
+        received_at,
+        anonymous_id,
+        user_id,
+        platform,
+        unpacked['properties']['request_id'] as request_id,
+        unpacked['properties']['surface'] as surface,
+        unpacked['properties']['model_version'] as model_version,
+        len(unpacked['properties']['items']) as item_count,
+        unpacked['properties']['latency_ms'] as latency_ms,
+        unpacked['properties']['feature_ms'] as feature_ms,
+        unpacked['properties']['inference_ms'] as inference_ms,
+        unpacked['properties']['network_ms'] as network_ms
+    from properties_parsed
+)
+
+select * from properties_unpacked
