@@ -1,3 +1,7 @@
+-- A table, not a view: sessions, events and several tests read it; as a view each of
+-- them recomputed it over every event.
+{{ config(materialized='table') }}
+
 with
 
 events as (
