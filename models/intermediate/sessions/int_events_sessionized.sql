@@ -1,6 +1,27 @@
--- A table, not a view: sessions, events and several tests read it; as a view each of
--- them recomputed it over every event.
-{{ config(materialized='table') }}
+-- Incremental per person: a run sessionizes again every person whose client events
+-- changed since the last run (new, re-staged, moved to or away from them), replaces their
+-- rows, and drops rows whose event now belongs to someone else (merged or emptied persons).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['tenant_id', 'person_id'],
+        on_schema_change='fail',
+        post_hook=[
+            "{% if is_incremental() %}
+            delete from {{ this }} as sessionized
+            where not exists (
+                select 1
+                from {{ ref('int_events_identified') }} as identified
+                where
+                    identified.tenant_id = sessionized.tenant_id
+                    and identified.event_id = sessionized.event_id
+                    and identified.person_id = sessionized.person_id
+            )
+            {% endif %}"
+        ],
+    )
+}}
 
 with
 
@@ -36,6 +57,60 @@ client_events as (
         and not events.is_background
 ),
 
+-- What the last run sessionized (the current events themselves on a first build, so that
+-- nothing counts as changed).
+previous_events as (
+    select
+        tenant_id,
+        event_id,
+        person_id,
+        event_at,
+        platform,
+        event_type,
+        event_name,
+        view_name,
+        page_path,
+        campaign_source,
+        campaign_medium,
+        campaign_name
+    from {{ this if is_incremental() else 'client_events' }}
+),
+
+events_changed as (
+    (
+        select * from client_events
+        except
+        select * from previous_events
+    )
+    union all
+    (
+        select * from previous_events
+        except
+        select * from client_events
+    )
+),
+
+persons_touched as (
+    select distinct
+        tenant_id,
+        person_id
+    from events_changed
+),
+
+events_in_scope as (
+    select client_events.*
+    from client_events
+    where
+        {{ 'false' if is_incremental() else 'true' }}
+        or exists (
+            select 1
+            from persons_touched
+            where
+                persons_touched.tenant_id = client_events.tenant_id
+                and persons_touched.person_id = client_events.person_id
+        )
+),
+
 gaps_measured as (
     select
         *,
@@ -43,7 +118,7 @@ gaps_measured as (
             partition by tenant_id, person_id order by event_at asc, event_id asc
         ) as gap_since_previous,
         {{ session_inactivity_minutes('platform') }} as inactivity_minutes
-    from client_events
+    from events_in_scope
 ),
 
 gap_sessions_numbered as (
