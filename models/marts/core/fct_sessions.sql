@@ -8,6 +8,10 @@ tenants as (
     select * from {{ ref('tenants') }}
 ),
 
+channel_groups as (
+    select * from {{ ref('channel_groups') }}
+),
+
 sessions_aggregated as (
     select
         tenant_id,
@@ -38,6 +42,39 @@ sessions_localized as (
     left join tenants on sessions_aggregated.tenant_id = tenants.tenant_id
 ),
 
+channels_matched as (
+    select
+        sessions_localized.tenant_id,
+        sessions_localized.session_id,
+        coalesce(
+            arg_min(channel_groups.channel, channel_groups.priority),
+            'Unassigned'
+        ) as first_channel
+    from sessions_localized
+    left join channel_groups
+        on
+            regexp_full_match(
+                coalesce(sessions_localized.first_campaign_source, ''),
+                coalesce(channel_groups.source_pattern, '')
+            )
+            and regexp_full_match(
+                coalesce(sessions_localized.first_campaign_medium, ''),
+                coalesce(channel_groups.medium_pattern, '')
+            )
+    group by sessions_localized.tenant_id, sessions_localized.session_id
+),
+
+sessions_channeled as (
+    select
+        sessions_localized.*,
+        channels_matched.first_channel
+    from sessions_localized
+    inner join channels_matched
+        on
+            sessions_localized.tenant_id = channels_matched.tenant_id
+            and sessions_localized.session_id = channels_matched.session_id
+),
+
 final as (
     select
         tenant_id,
@@ -51,6 +88,7 @@ final as (
         first_campaign_source,
         first_campaign_medium,
         first_campaign_name,
+        first_channel,
         event_count,
         view_count,
         order_count,
@@ -59,7 +97,7 @@ final as (
         epoch(ended_at - started_at) >= 10
         or view_count >= 2
         or order_count > 0 as is_engaged
-    from sessions_localized
+    from sessions_channeled
 )
 
 select * from final
