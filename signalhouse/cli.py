@@ -335,7 +335,7 @@ def run_build(command: list[str], db_path: Path) -> int:
     _say(
         f"data-quality failure: {len(outcome.failed_tests)} dbt test(s) failed: "
         + ", ".join(outcome.failed_tests)
-        + "; failing rows are stored in the warehouse's *_dbt_test__audit schema"
+        + "; failing rows are stored in the warehouse's schema audit (one table per test)"
     )
     return EXIT_DATA_QUALITY
 

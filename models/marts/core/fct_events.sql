@@ -1,3 +1,14 @@
+-- Incremental: a run rewrites the events staged since its newest row (less the raw
+-- lookback) and the events whose person or session changed; the rest stays as it was.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['tenant_id', 'event_id'],
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 events as (
@@ -12,29 +23,13 @@ sessionized as (
     select * from {{ ref('int_events_sessionized') }}
 ),
 
-events_attributed as (
+attributions as (
     select
         events.tenant_id,
         events.event_id,
-        events.event_type,
-        events.event_name,
-        events.view_name,
-        events.event_at,
-        events.received_at,
-        events.timestamp_source,
-        events.platform,
-        events.is_background,
         identified.person_id,
         sessionized.session_id,
-        sessionized.event_number_in_session,
-        events.anonymous_id,
-        events.user_id,
-        events.device_id,
-        events.campaign_source,
-        events.campaign_medium,
-        events.campaign_name,
-        events.page_path,
-        events.payload
+        sessionized.event_number_in_session
     from events
     left join identified
         on
@@ -44,6 +39,93 @@ events_attributed as (
         on
             events.tenant_id = sessionized.tenant_id
             and events.event_id = sessionized.event_id
+),
+
+-- What the last run wrote (the attributions themselves on a first build).
+previous_attributions as (
+    select
+        tenant_id,
+        event_id,
+        person_id,
+        session_id,
+        event_number_in_session
+    from {{ this if is_incremental() else 'attributions' }}
+),
+
+events_reattributed as (
+    select
+        tenant_id,
+        event_id
+    from (
+        select * from attributions
+        except
+        select * from previous_attributions
+    ) as changed_attributions
+),
+
+events_restaged as (
+    select
+        tenant_id,
+        event_id
+    from events
+    where _loaded_at >= (
+        select
+            coalesce(max(written._loaded_at), '-infinity'::timestamptz)
+            - to_minutes({{ var('raw_watermark_lookback_minutes') }})
+        from {{ this if is_incremental() else 'events' }} as written
+    )
+),
+
+events_in_scope as (
+    select events.*
+    from events
+    where
+        {{ 'false' if is_incremental() else 'true' }}
+        or exists (
+            select 1
+            from events_reattributed
+            where
+                events_reattributed.tenant_id = events.tenant_id
+                and events_reattributed.event_id = events.event_id
+        )
+        or exists (
+            select 1
+            from events_restaged
+            where
+                events_restaged.tenant_id = events.tenant_id
+                and events_restaged.event_id = events.event_id
+        )
+),
+
+events_attributed as (
+    select
+        events_in_scope.tenant_id,
+        events_in_scope.event_id,
+        events_in_scope.event_type,
+        events_in_scope.event_name,
+        events_in_scope.view_name,
+        events_in_scope.event_at,
+        events_in_scope.received_at,
+        events_in_scope.timestamp_source,
+        events_in_scope.platform,
+        events_in_scope.is_background,
+        attributions.person_id,
+        attributions.session_id,
+        attributions.event_number_in_session,
+        events_in_scope.anonymous_id,
+        events_in_scope.user_id,
+        events_in_scope.device_id,
+        events_in_scope.campaign_source,
+        events_in_scope.campaign_medium,
+        events_in_scope.campaign_name,
+        events_in_scope.page_path,
+        events_in_scope.payload,
+        events_in_scope._loaded_at
+    from events_in_scope
+    inner join attributions
+        on
+            events_in_scope.tenant_id = attributions.tenant_id
+            and events_in_scope.event_id = attributions.event_id
 )
 
 select * from events_attributed
