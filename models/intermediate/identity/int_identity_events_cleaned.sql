@@ -27,7 +27,8 @@ ids_normalized as (
         previous_id,
         device_id,
         email_hash,
-        payload,
+        user_agent,
+        plan_tier,
         {{ identity_normalized_id('user_id') }} as user_id_normalized,
         {{ identity_normalized_id('anonymous_id') }} as anonymous_id_normalized,
         {{ identity_normalized_id('previous_id') }} as previous_id_normalized,
@@ -80,15 +81,7 @@ placeholders_flagged as (
 attributes_parsed as (
     select
         *,
-        lower(
-            {{ identity_json_string('payload', '$.context.userAgent') }}
-        ) as user_agent_lower,
-        case
-            when event_type = 'identify'
-                then {{ identity_json_string('payload', '$.traits.plan') }}
-            when event_type = 'group'
-                then {{ identity_json_string('payload', '$.traits.plan_tier') }}
-        end as plan_tier
+        lower(user_agent) as user_agent_lower
     from placeholders_flagged
 ),
 
@@ -101,7 +94,7 @@ cleaned as (
         event_at,
         platform,
         is_background,
-        nullif(plan_tier, '') as plan_tier,
+        plan_tier,
         case when not is_user_id_placeholder then user_id end as user_id,
         case when not is_anonymous_id_placeholder then anonymous_id end as anonymous_id,
         case when not is_previous_id_placeholder then previous_id end as previous_id,

@@ -65,9 +65,10 @@ context_unpacked as (
                     "device": {"id": "VARCHAR", "type": "VARCHAR"},
                     "traits": {"email": "VARCHAR"},
                     "campaign": {"source": "VARCHAR", "medium": "VARCHAR", "name": "VARCHAR"},
-                    "page": {"path": "VARCHAR"}
+                    "page": {"path": "VARCHAR"},
+                    "userAgent": "VARCHAR"
                 },
-                "traits": {"email": "VARCHAR"},
+                "traits": {"email": "VARCHAR", "plan": "VARCHAR", "plan_tier": "VARCHAR"},
                 "properties": {"is_background": "BOOLEAN"},
                 "channel": "VARCHAR"
             }'
@@ -87,6 +88,15 @@ context_flattened as (
         unpacked['context']['campaign']['name'] as campaign_name,
         unpacked['context']['page']['path'] as page_path,
         coalesce(unpacked['properties']['is_background'], false) as is_background,
+        unpacked['context']['userAgent'] as user_agent,
+        -- A person's plan (identify traits.plan) or an account's (group traits.plan_tier).
+        nullif(
+            case type
+                when 'identify' then unpacked['traits']['plan']
+                when 'group' then unpacked['traits']['plan_tier']
+            end,
+            ''
+        ) as plan_tier,
         nullif(
             trim(coalesce(unpacked['traits']['email'], unpacked['context']['traits']['email'])),
             ''
@@ -158,6 +168,8 @@ renamed as (
         page_path,
         email_hash,
         is_background,
+        user_agent,
+        plan_tier,
         coalesce(
             library_platform,
             case
