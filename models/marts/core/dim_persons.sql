@@ -16,6 +16,10 @@ identifiers as (
     select * from {{ ref('int_identity_identifiers') }}
 ),
 
+consents as (
+    select * from {{ ref('stg_segment__consents') }}
+),
+
 persons as (
     select
         tenant_id,
@@ -96,6 +100,21 @@ latest_plan_tiers as (
     where plan_rank = 1
 ),
 
+-- The first Consent Updated that denies analytics, on any of the person's identifiers.
+analytics_opt_outs as (
+    select
+        events_identified.tenant_id,
+        events_identified.person_id,
+        min(consents.event_at) as analytics_opted_out_at
+    from consents
+    inner join events_identified
+        on
+            consents.tenant_id = events_identified.tenant_id
+            and consents.event_id = events_identified.event_id
+    where not consents.has_analytics_consent
+    group by events_identified.tenant_id, events_identified.person_id
+),
+
 person_events_aggregated as (
     select
         tenant_id,
@@ -120,6 +139,7 @@ persons_joined as (
         first_platforms.platform as first_platform,
         person_events_aggregated.signed_up_at,
         latest_plan_tiers.plan_tier,
+        analytics_opt_outs.analytics_opted_out_at,
         coalesce(
             person_events_aggregated.first_event_at, person_identifiers_seen.first_seen_at
         ) as first_seen_at,
@@ -148,6 +168,10 @@ persons_joined as (
         on
             persons.tenant_id = latest_plan_tiers.tenant_id
             and persons.person_id = latest_plan_tiers.person_id
+    left join analytics_opt_outs
+        on
+            persons.tenant_id = analytics_opt_outs.tenant_id
+            and persons.person_id = analytics_opt_outs.person_id
 ),
 
 final as (
@@ -163,6 +187,7 @@ final as (
         first_platform,
         signed_up_at,
         plan_tier,
+        analytics_opted_out_at,
         event_count,
         identifier_count
     from persons_joined
