@@ -72,7 +72,12 @@ user_links as (
         on
             edges.tenant_id = user_clusters.tenant_id
             and 'user_id:' || edges.right_identifier = user_clusters.node
-    where edges.edge_type in ('anonymous_id__user_id', 'email_hash__user_id')
+    where
+        edges.edge_type in (
+            'anonymous_id__user_id',
+            'email_hash__user_id',
+            'notification__anonymous_id__user_id'
+        )
     group by edges.tenant_id, identifier_clusters.cluster_id, user_clusters.cluster_id
 ),
 

@@ -29,7 +29,11 @@ direct_user_links as (
         edges.left_identifier as identifier,
         edges.right_identifier as user_id
     from edges
-    where edges.edge_type in ('anonymous_id__user_id', 'email_hash__user_id')
+    where edges.edge_type in (
+        'anonymous_id__user_id',
+        'email_hash__user_id',
+        'notification__anonymous_id__user_id'
+    )
 ),
 
 device_user_links as (
