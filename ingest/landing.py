@@ -201,9 +201,15 @@ lines as (
 parsed as (
     select
         *,
-        line_text is not null and trim(line_text, ' ' || chr(9) || chr(13) || chr(10)) = ''
+        -- Measured: regexp_matches with a negated class stops at the first character, far
+        -- cheaper than trim(x, chars); json_valid + json_transform is ~5x cheaper than
+        -- try(json_transform(...)), and lenient json_transform never fails on valid JSON
+        -- (a non-object gives a struct of nulls, caught as not_an_object below).
+        line_text is not null and not regexp_matches(line_text, '[^ \\t\\r\\n]')
             as is_blank,
-        try(json_transform(line_text, '{ENVELOPE_SPEC}')) as doc
+        case
+            when json_valid(line_text) then json_transform(line_text, '{ENVELOPE_SPEC}')
+        end as doc
     from lines
 ),
 
@@ -213,10 +219,10 @@ fields as (
         doc is not null and left(ltrim(line_text), 1) = '{{' as is_object,
         doc.type ->> '$' as type_value,
         doc.messageId ->> '$' as message_id_value,
-        try(json_transform(doc.context, '{CONTEXT_SPEC}')) as context_doc,
-        try(json_transform(doc.properties, '{PHONE_SPEC}')) as properties_doc,
+        json_transform(doc.context, '{CONTEXT_SPEC}') as context_doc,
+        json_transform(doc.properties, '{PHONE_SPEC}') as properties_doc,
         case when left(doc.traits, 1) = '{{' then
-            try(json_transform(doc.traits, '{PHONE_SPEC}'))
+            json_transform(doc.traits, '{PHONE_SPEC}')
         end as traits_doc,
         -- Keys of the objects whose duplicates would make the line ambiguous.
         case when doc is not null then json_keys(line_text) end as top_keys,
