@@ -70,6 +70,16 @@ create table if not exists raw.files (
     finished_at timestamptz not null
 );
 
+-- One row per identifier of an erased person (signalhouse erase). The identifier itself is
+-- not kept: only its keyed hash, which ingest compares with every new line's ids.
+create table if not exists raw.tombstones (
+    tenant_id varchar not null,
+    identifier_type varchar not null,
+    identifier_hash varchar not null,
+    request_id varchar not null,
+    erased_at timestamptz not null
+);
+
 create table if not exists raw.ingest_runs (
     load_id varchar not null,
     started_at timestamptz not null,
@@ -148,6 +158,23 @@ create or replace temp macro sh_scrub(text) as
             list_transform(regexp_extract_all(text, '{PII_PATTERN}'), found -> sh_pii_token(found))
         )
     end;
+
+-- Erasure: does any of these stored ids (or ids named in a quarantined line's text) belong
+-- to an erased person of the tenant? Tombstones hold only the ids' keyed hashes.
+create or replace temp macro sh_ids_named(text) as
+    regexp_extract_all(text, '"(?:userId|anonymousId|previousId)"\\s*:\\s*"([^"]*)"', 1);
+
+create or replace temp macro sh_is_tombstoned(tenant, ids) as
+    exists (
+        select 1
+        from raw.tombstones as tombstones
+        where
+            tombstones.tenant_id = tenant
+            and list_contains(
+                list_transform(list_filter(ids, i -> i is not null), i -> sh_pii_hash(i)),
+                tombstones.identifier_hash
+            )
+    );
 
 -- NaN, Infinity or a number that overflows a double, outside string literals: the rare
 -- candidate lines have their strings blanked and their numbers checked one by one.
@@ -498,6 +525,35 @@ scrubbed as (
 )
 
 select * from scrubbed
+"""
+
+# Lines of an erased person never land: accepted lines whose user, anonymous or previous id
+# hashes to a tombstone, and quarantined lines whose text names such an id, keep nothing but
+# their place in the ledger (reason `erased`, no excerpt, no message id).
+TOMBSTONES_APPLY_SQL = """
+update landed set
+    reason = coalesce(reason, 'erased'),
+    detail = case
+        when reason is null
+            then 'the person was erased (signalhouse erase); nothing of the line is kept'
+        else detail
+    end,
+    is_recoverable = reason is not null and is_recoverable,
+    excerpt = null,
+    message_id = null,
+    anonymous_id = null,
+    user_id = null,
+    previous_id = null,
+    payload = null
+where
+    not is_blank
+    and sh_is_tombstoned(
+        tenant_id,
+        case
+            when reason is null then [user_id, anonymous_id, previous_id]
+            else sh_ids_named(excerpt)
+        end
+    )
 """
 
 INSERT_EVENTS_SQL = """

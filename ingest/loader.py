@@ -278,6 +278,7 @@ def _land(con, entries: list[_Entry], load_id: str, max_line_bytes: int) -> list
         }
     )
     reasons: list[Counter[str]] = [Counter() for _ in entries]
+    tombstoned = con.execute("select count(*) > 0 from raw.tombstones").fetchone()[0]
     con.execute("begin transaction")
     try:
         con.register("batch_files", batch_files)
@@ -288,6 +289,8 @@ def _land(con, entries: list[_Entry], load_id: str, max_line_bytes: int) -> list
                 {"max_line_bytes": max_line_bytes, "excerpt_chars": EXCERPT_CHARS},
             )
             con.unregister("chunk")
+            if tombstoned:
+                con.execute(landing.TOMBSTONES_APPLY_SQL)
             for index, read, loaded, quarantined, blank in con.execute(
                 landing.CHUNK_COUNTS_SQL
             ).fetchall():
@@ -392,4 +395,14 @@ def _land_partial_tail(con, entry: _Entry, reasons: Counter[str], load_id: str, 
             "load_id": load_id,
             "loaded_at": loaded_at,
         },
+    )
+    # A cut-off line that names an erased person keeps its place, not its text.
+    con.execute(
+        """
+        update raw.quarantine set excerpt = null
+        where
+            _load_id = $load_id and _file_sha256 = $sha256 and reason = 'corrupt_archive'
+            and sh_is_tombstoned(tenant_id, sh_ids_named(excerpt))
+        """,
+        {"load_id": load_id, "sha256": entry.prepared.sha256},
     )
