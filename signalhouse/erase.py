@@ -13,8 +13,9 @@
    that name them, and deletes every row that names them from every table of `staging`,
    `intermediate`, `marts` and `audit` (stored test failures): rows of their person ids,
    of their events, or holding one of their identifiers in any text or JSON column.
-4. Runs `dbt build`, which recomputes every aggregate from what is left, and checks that no
-   relation still names them.
+4. Runs `dbt build`, which recomputes every aggregate from what is left, checks that no
+   relation still names them, and rewrites the file (a DuckDB file keeps deleted values in
+   freed blocks until it is rewritten).
 
 An identifier given but not found still gets its tombstone (a request may come before the
 data). A shared device's anonymous id goes with the person the identity map gave it to.
@@ -23,11 +24,14 @@ data). A shared device's anonymous id goes with the person the identity map gave
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+import duckdb
 
 from ingest import landing
 from ingest.pii import hmac_pads, normalize_email, pii_key
@@ -104,7 +108,22 @@ def erase(
                 f"rows still name the erased person after the rebuild: {remaining}; "
                 "this is a bug in Signalhouse, please report it with this message"
             )
+    _compact(db_path)
     return result
+
+
+def _compact(db_path: Path) -> None:
+    """Rewrite the file: deleted rows linger in freed blocks of a DuckDB file until then."""
+    work = db_path.with_name(db_path.name + ".compacting")
+    work.unlink(missing_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{db_path}' as erase_source (read_only)")
+        con.execute(f"attach '{work}' as erase_target")
+        con.execute("copy from database erase_source to erase_target")
+    finally:
+        con.close()
+    os.replace(work, db_path)
 
 
 def _given_identifiers(con, user_id, anonymous_id, email) -> list[tuple[str, str]]:

@@ -171,6 +171,9 @@ def test_nothing_names_the_erased_person(erased):
     # Their ids in clear, and the forms the warehouse stored (e-mail hashes, device ids).
     values = _clear_values(person) + [value for value in stored if len(value) >= 8]
     assert _rows_naming(db, values) == {}
+    # Not even in the file's freed blocks.
+    content = db.read_bytes()
+    assert [value for value in values if value.encode() in content] == []
     assert remaining_rows(db, TENANT, outcome.person_ids, [("v", v) for v in values]) == {}
 
 
