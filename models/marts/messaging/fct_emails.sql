@@ -28,20 +28,20 @@ phases_collapsed as (
     select
         tenant_id,
         email_message_id,
-        first(person_id order by phase = 'sent' desc, event_at, event_id)
-            filter (where person_id is not null) as person_id,
-        first(campaign_id order by phase = 'sent' desc, event_at, event_id)
-            filter (where campaign_id is not null) as campaign_id,
-        first(subject_variant order by phase = 'sent' desc, event_at, event_id)
-            filter (where subject_variant is not null) as subject_variant,
+        first(person_id order by phase <> 'sent', event_at, event_id)
+        filter (where person_id is not null) as person_id,
+        first(campaign_id order by phase <> 'sent', event_at, event_id)
+        filter (where campaign_id is not null) as campaign_id,
+        first(subject_variant order by phase <> 'sent', event_at, event_id)
+        filter (where subject_variant is not null) as subject_variant,
         min(event_at) filter (where phase = 'sent') as sent_at,
         min(event_at) filter (where phase = 'delivered') as delivered_at,
         min(event_at) filter (where phase = 'bounced') as bounced_at,
         -- A hard bounce outranks a soft one: the address is gone.
-        first(bounce_type order by bounce_type = 'hard' desc, event_at, event_id)
-            filter (where phase = 'bounced') as bounce_type,
-        first(bounce_reason order by bounce_type = 'hard' desc, event_at, event_id)
-            filter (where phase = 'bounced') as bounce_reason,
+        first(bounce_type order by bounce_type is distinct from 'hard', event_at, event_id)
+        filter (where phase = 'bounced') as bounce_type,
+        first(bounce_reason order by bounce_type is distinct from 'hard', event_at, event_id)
+        filter (where phase = 'bounced') as bounce_reason,
         count(*) filter (
             where phase = 'opened' and not coalesce(is_machine_open, false)
         ) as human_opens,
@@ -70,7 +70,7 @@ next_web_sessions as (
             phases_collapsed.tenant_id = sessions.tenant_id
             and phases_collapsed.person_id = sessions.person_id
             and list_contains(sessions.platforms, 'web')
-            and sessions.started_at >= phases_collapsed.first_clicked_at
+            and phases_collapsed.first_clicked_at <= sessions.started_at
             and sessions.started_at <= phases_collapsed.first_clicked_at
             + to_minutes({{ var('email_click_session_minutes') }})
     group by phases_collapsed.tenant_id, phases_collapsed.email_message_id

@@ -32,21 +32,21 @@ phases_collapsed as (
     select
         tenant_id,
         notification_id,
-        first(person_id order by phase = 'sent' desc, event_at, event_id)
-            filter (where person_id is not null) as person_id,
-        first(campaign_id order by phase = 'sent' desc, event_at, event_id)
-            filter (where campaign_id is not null) as campaign_id,
-        first(channel order by phase = 'sent' desc, event_at, event_id)
-            filter (where channel is not null) as channel,
+        first(person_id order by phase <> 'sent', event_at, event_id)
+        filter (where person_id is not null) as person_id,
+        first(campaign_id order by phase <> 'sent', event_at, event_id)
+        filter (where campaign_id is not null) as campaign_id,
+        first(channel order by phase <> 'sent', event_at, event_id)
+        filter (where channel is not null) as channel,
         min(event_at) filter (where phase = 'sent') as first_sent_at,
         max(event_at) filter (where phase = 'sent') as last_sent_at,
         count(*) filter (where phase = 'sent') as send_attempts,
         max(attempt) as max_attempt,
         count(*) filter (where phase = 'failed') as failed_attempts,
         last(failure_reason order by event_at, event_id)
-            filter (where phase = 'failed') as last_failure_reason,
+        filter (where phase = 'failed') as last_failure_reason,
         last(fallback_channel order by event_at, event_id)
-            filter (where phase = 'failed' and fallback_channel is not null)
+        filter (where phase = 'failed' and fallback_channel is not null)
             as fallback_channel,
         min(event_at) filter (where phase = 'delivered') as delivery_receipt_at,
         min(event_at) filter (where phase = 'displayed') as displayed_at,

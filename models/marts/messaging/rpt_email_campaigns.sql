@@ -27,7 +27,7 @@ emails_converted as (
         on
             emails.tenant_id = orders.tenant_id
             and emails.person_id = orders.person_id
-            and orders.ordered_at > emails.first_clicked_at
+            and emails.first_clicked_at < orders.ordered_at
             and orders.ordered_at <= emails.first_clicked_at
             + to_hours({{ var('messaging_downstream_hours') }})
     group by emails.tenant_id, emails.email_message_id
@@ -55,7 +55,8 @@ campaigns_counted as (
         count(*) filter (where emails.is_spam_reported) as spam_reported,
         count(emails.next_session_id) as downstream_sessions,
         count(*) filter (where emails_converted.has_conversion) as downstream_conversions,
-        quantile_cont(emails.delivery_latency_ms, 0.5) as median_delivery_latency_ms
+        round(quantile_cont(emails.delivery_latency_ms, 0.5), 3)
+            as median_delivery_latency_ms
     from emails
     left join emails_converted
         on

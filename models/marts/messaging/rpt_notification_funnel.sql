@@ -24,9 +24,9 @@ notifications_dated as (
 funnel_counted as (
     select
         tenant_id,
+        sent_date,
         coalesce(channel, 'unknown') as channel,
         coalesce(campaign_id, 'unknown') as campaign_id,
-        sent_date,
         count(*) as notifications_sent,
         sum(send_attempts) as send_attempts,
         count(*) filter (where is_delivered) as delivered,
@@ -37,10 +37,10 @@ funnel_counted as (
         sum(failed_attempts) as failed_attempts,
         count(*) filter (where is_missed) as missed,
         count(*) filter (where is_fallback_used) as fallback_used,
-        quantile_cont(send_to_deliver_ms, 0.5) as median_send_to_deliver_ms,
-        quantile_cont(deliver_to_display_ms, 0.5) as median_deliver_to_display_ms,
-        quantile_cont(display_to_open_ms, 0.5) as median_display_to_open_ms,
-        quantile_cont(send_to_open_ms, 0.5) as median_send_to_open_ms
+        round(quantile_cont(send_to_deliver_ms, 0.5), 3) as median_send_to_deliver_ms,
+        round(quantile_cont(deliver_to_display_ms, 0.5), 3) as median_deliver_to_display_ms,
+        round(quantile_cont(display_to_open_ms, 0.5), 3) as median_display_to_open_ms,
+        round(quantile_cont(send_to_open_ms, 0.5), 3) as median_send_to_open_ms
     from notifications_dated
     group by all
 ),
