@@ -123,3 +123,25 @@ def test_every_click_with_a_web_device_leads_to_a_session(marts_build) -> None:
     clicked, with_session, without_click = rows[0]
     assert without_click == 0
     assert 0 < with_session <= clicked
+
+
+def test_notification_to_conversion_funnel_equals_truth(marts_build) -> None:
+    # truth notification_to_conversion: persons with an open; of those, with a session
+    # starting within 1 h of some open; then an order within 24 h of such an open. Only
+    # events the pipeline keeps (before the analytics opt-out) count, as in the mart.
+    rows = marts_build.rows(
+        """
+        select tenant_id,
+            count(distinct person_id) filter (where is_opened),
+            count(distinct person_id) filter (where is_opened and has_session),
+            count(distinct person_id) filter (where is_opened and has_session and has_order)
+        from marts.fct_notification_downstream
+        group by tenant_id
+        """
+    )
+    got = {t: [int(a), int(b), int(c)] for t, a, b, c in rows}
+    expected = {
+        t: funnels["notification_to_conversion"]
+        for t, funnels in marts_build.truth["funnels"]["by_tenant"].items()
+    }
+    assert got == expected
