@@ -51,15 +51,15 @@ requests_described as (
         endpoints_normalized.endpoint as endpoint_raw,
         endpoints_normalized.endpoint_pattern as endpoint,
         endpoints_normalized.http_method,
-        coalesce(journey_map.journey_step, 'unmapped') as journey_step,
         journey_map.feature,
-        coalesce(journey_map.is_key_feature, false) as is_key_feature,
         endpoints_normalized.status_code,
         endpoints_normalized.status_class,
+        endpoints_normalized.latency_ms,
+        coalesce(journey_map.journey_step, 'unmapped') as journey_step,
+        coalesce(journey_map.is_key_feature, false) as is_key_feature,
         endpoints_normalized.status_code < 400 as is_success,
         endpoints_normalized.status_class = '4xx' as is_client_error,
-        endpoints_normalized.status_class = '5xx' as is_server_error,
-        endpoints_normalized.latency_ms
+        endpoints_normalized.status_class = '5xx' as is_server_error
     from endpoints_normalized
     left join events
         on

@@ -25,19 +25,19 @@ endpoints_aggregated as (
 final as (
     select
         tenant_id,
-        coalesce(account_id, 'unknown') as account_id,
-        coalesce(endpoint, 'unknown') as endpoint,
         request_date,
         requests,
         successful_requests,
         requests_4xx,
         requests_5xx,
-        requests_4xx / requests as rate_4xx,
-        requests_5xx / requests as rate_5xx,
         p50_latency_ms,
         p95_latency_ms,
         p99_latency_ms,
-        distinct_api_keys
+        distinct_api_keys,
+        coalesce(account_id, 'unknown') as account_id,
+        coalesce(endpoint, 'unknown') as endpoint,
+        requests_4xx / requests as rate_4xx,
+        requests_5xx / requests as rate_5xx
     from endpoints_aggregated
 )
 

@@ -41,14 +41,14 @@ week_offsets as (
         cohorts.account_id,
         cohorts.plan_tier,
         cohorts.cohort_week,
-        offsets.weeks_since_first_value
+        week_numbers.weeks_since_first_value
     from cohorts
     inner join data_weeks
         on cohorts.tenant_id = data_weeks.tenant_id
     cross join
-        generate_series(0, 520) as offsets (weeks_since_first_value)
+        generate_series(0, 520) as week_numbers (weeks_since_first_value)
     where
-        cohorts.cohort_week + to_weeks(cast(offsets.weeks_since_first_value as integer))
+        cohorts.cohort_week + to_weeks(cast(week_numbers.weeks_since_first_value as integer))
         <= data_weeks.last_week
 ),
 
@@ -74,7 +74,7 @@ final as (
         tenant_id,
         plan_tier,
         weeks_since_first_value,
-        count(*) as accounts,
+        count(*) as cohort_accounts,
         count(*) filter (where is_active) as active_accounts,
         count(*) filter (where is_active) / count(*) as retention_rate
     from activity_marked

@@ -29,9 +29,9 @@ requests_summarized as (
         tenant_id,
         account_id,
         last(plan_tier order by requested_at, event_id)
-            filter (where plan_tier is not null) as plan_tier,
+        filter (where plan_tier is not null) as plan_tier,
         first(person_id order by requested_at, event_id)
-            filter (where person_id is not null) as first_caller_person_id,
+        filter (where person_id is not null) as first_caller_person_id,
         min(requested_at) as first_request_at,
         min(requested_at) filter (where is_success) as first_successful_request_at,
         count(*) as requests
@@ -42,16 +42,16 @@ requests_summarized as (
 
 accounts as (
     select
+        requests_summarized.plan_tier,
+        keys_created.key_created_at,
+        requests_summarized.first_request_at,
+        requests_summarized.first_successful_request_at,
         coalesce(requests_summarized.tenant_id, keys_created.tenant_id) as tenant_id,
         coalesce(requests_summarized.account_id, keys_created.account_id) as account_id,
-        requests_summarized.plan_tier,
         coalesce(
             keys_created.key_creator_person_id, requests_summarized.first_caller_person_id
         ) as owner_person_id,
-        keys_created.key_created_at,
         coalesce(keys_created.keys_created, 0) as keys_created,
-        requests_summarized.first_request_at,
-        requests_summarized.first_successful_request_at,
         coalesce(requests_summarized.requests, 0) as requests
     from requests_summarized
     full outer join keys_created
@@ -118,7 +118,7 @@ activity_measured as (
             as early_p95_latency_ms,
         count(*) filter (where not is_early) as later_requests,
         count(distinct date_trunc('week', requested_at))
-            filter (where is_success and not is_early) as later_active_weeks
+        filter (where is_success and not is_early) as later_active_weeks
     from requests_phased
     group by tenant_id, account_id
 ),

@@ -62,7 +62,7 @@ sessions_matched as (
         on
             anchors_chosen.tenant_id = sessions.tenant_id
             and anchors_chosen.person_id = sessions.person_id
-            and sessions.started_at >= anchors_chosen.anchor_at
+            and anchors_chosen.anchor_at <= sessions.started_at
             and sessions.started_at <= anchors_chosen.anchor_at
             + to_hours({{ var('messaging_downstream_session_hours') }})
     group by anchors_chosen.tenant_id, anchors_chosen.notification_id
@@ -78,7 +78,7 @@ orders_matched as (
         on
             anchors_chosen.tenant_id = orders.tenant_id
             and anchors_chosen.person_id = orders.person_id
-            and orders.ordered_at > anchors_chosen.anchor_at
+            and anchors_chosen.anchor_at < orders.ordered_at
             and orders.ordered_at <= anchors_chosen.anchor_at
             + to_hours({{ var('messaging_downstream_hours') }})
     group by anchors_chosen.tenant_id, anchors_chosen.notification_id
@@ -94,8 +94,8 @@ final as (
         anchors_chosen.is_opened,
         anchors_chosen.anchor_at,
         sessions_matched.first_session_id,
-        sessions_matched.first_session_id is not null as has_session,
         orders_matched.first_ordered_at,
+        sessions_matched.first_session_id is not null as has_session,
         orders_matched.first_ordered_at is not null as has_order
     from anchors_chosen
     left join sessions_matched

@@ -42,19 +42,19 @@ complete_days as (
     select
         data_extent.tenant_id,
         data_extent.time_zone,
-        cast(days.day_start as date) as metric_date
+        cast(calendar_days.day_start as date) as metric_date
     from data_extent
     cross join
         generate_series(
             cast(timezone(data_extent.time_zone, data_extent.first_event_at) as date),
             cast(timezone(data_extent.time_zone, data_extent.last_event_at) as date),
             interval 1 day
-        ) as days (day_start)
+        ) as calendar_days (day_start)
     where
-        timezone(data_extent.time_zone, cast(cast(days.day_start as date) as timestamp))
+        timezone(data_extent.time_zone, cast(cast(calendar_days.day_start as date) as timestamp))
         >= data_extent.first_event_at
         and timezone(
-            data_extent.time_zone, cast(cast(days.day_start as date) + 1 as timestamp)
+            data_extent.time_zone, cast(cast(calendar_days.day_start as date) + 1 as timestamp)
         ) <= data_extent.last_event_at
 ),
 

@@ -71,7 +71,7 @@ final as (
         last_sync_connectivity,
         last_sync_app_version,
         last_sync_id is not null as has_prior_sync,
-        {{ dbt.datediff('last_sync_completed_at', 'timeline_at', 'second') }} / 60.0
+        {{ async_gap_ms('last_sync_completed_at', 'timeline_at') }} / 60000.0
             as staleness_minutes
     from last_syncs_carried
     where session_id is not null

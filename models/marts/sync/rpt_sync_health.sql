@@ -15,9 +15,6 @@ tenants as (
 syncs_dated as (
     select
         sync_runs.tenant_id,
-        coalesce(sync_runs.platform, 'unknown') as platform,
-        coalesce(sync_runs.app_version, 'unknown') as app_version,
-        coalesce(sync_runs.connectivity, 'unknown') as connectivity,
         cast(
             timezone(coalesce(tenants.time_zone, 'UTC'), sync_runs.started_at) as date
         ) as sync_date,
@@ -27,7 +24,10 @@ syncs_dated as (
         sync_runs.duration_ms,
         sync_runs.retries,
         sync_runs.failure_reason,
-        sync_runs.conflicts
+        sync_runs.conflicts,
+        coalesce(sync_runs.platform, 'unknown') as platform,
+        coalesce(sync_runs.app_version, 'unknown') as app_version,
+        coalesce(sync_runs.connectivity, 'unknown') as connectivity
     from sync_runs
     left join tenants
         on sync_runs.tenant_id = tenants.tenant_id
@@ -72,6 +72,11 @@ sessions_aggregated as (
 
 combined as (
     select
+        syncs_aggregated.p50_duration_ms,
+        syncs_aggregated.p95_duration_ms,
+        syncs_aggregated.failures_by_reason,
+        sessions_aggregated.p50_session_staleness_minutes,
+        sessions_aggregated.p95_session_staleness_minutes,
         coalesce(syncs_aggregated.tenant_id, sessions_aggregated.tenant_id) as tenant_id,
         coalesce(syncs_aggregated.platform, sessions_aggregated.platform) as platform,
         coalesce(syncs_aggregated.app_version, sessions_aggregated.app_version)
@@ -87,14 +92,9 @@ combined as (
             as success_rate,
         syncs_aggregated.retries / nullif(syncs_aggregated.syncs, 0) as retries_per_sync,
         coalesce(syncs_aggregated.conflicts, 0) as conflicts,
-        syncs_aggregated.p50_duration_ms,
-        syncs_aggregated.p95_duration_ms,
-        syncs_aggregated.failures_by_reason,
         coalesce(sessions_aggregated.sessions, 0) as sessions,
         coalesce(sessions_aggregated.sessions_without_prior_sync, 0)
-            as sessions_without_prior_sync,
-        sessions_aggregated.p50_session_staleness_minutes,
-        sessions_aggregated.p95_session_staleness_minutes
+            as sessions_without_prior_sync
     from syncs_aggregated
     full outer join sessions_aggregated
         on
