@@ -13,19 +13,6 @@ sessions as (
     select * from {{ ref('fct_sessions') }}
 ),
 
-analytics_events as (
-    select * from {{ ref('fct_analytics_events') }}
-),
-
-orders as (
-    select
-        tenant_id,
-        person_id,
-        event_at as ordered_at
-    from analytics_events
-    where event_name = 'Order Completed'
-),
-
 -- Analytics from here on: a notification counts only when its anchor (the open, else
 -- the delivery) is before the person's analytics opt-out.
 anchors_chosen as (
@@ -69,19 +56,10 @@ sessions_matched as (
 ),
 
 orders_matched as (
-    select
-        anchors_chosen.tenant_id,
-        anchors_chosen.notification_id,
-        min(orders.ordered_at) as first_ordered_at
-    from anchors_chosen
-    inner join orders
-        on
-            anchors_chosen.tenant_id = orders.tenant_id
-            and anchors_chosen.person_id = orders.person_id
-            and anchors_chosen.anchor_at < orders.ordered_at
-            and orders.ordered_at <= anchors_chosen.anchor_at
-            + to_hours({{ var('messaging_downstream_hours') }})
-    group by anchors_chosen.tenant_id, anchors_chosen.notification_id
+    {{ first_order_after(
+        'anchors_chosen', 'notification_id', 'anchor_at',
+        var('messaging_downstream_hours')
+    ) }}
 ),
 
 final as (

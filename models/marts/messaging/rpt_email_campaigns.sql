@@ -4,33 +4,11 @@ emails as (
     select * from {{ ref('fct_emails') }}
 ),
 
-analytics_events as (
-    select * from {{ ref('fct_analytics_events') }}
-),
-
-orders as (
-    select
-        tenant_id,
-        person_id,
-        event_at as ordered_at
-    from analytics_events
-    where event_name = 'Order Completed'
-),
-
 emails_converted as (
-    select
-        emails.tenant_id,
-        emails.email_message_id,
-        count(orders.ordered_at) > 0 as has_conversion
-    from emails
-    inner join orders
-        on
-            emails.tenant_id = orders.tenant_id
-            and emails.person_id = orders.person_id
-            and emails.first_clicked_at < orders.ordered_at
-            and orders.ordered_at <= emails.first_clicked_at
-            + to_hours({{ var('messaging_downstream_hours') }})
-    group by emails.tenant_id, emails.email_message_id
+    {{ first_order_after(
+        'emails', 'email_message_id', 'first_clicked_at',
+        var('messaging_downstream_hours')
+    ) }}
 ),
 
 campaigns_counted as (
@@ -54,7 +32,7 @@ campaigns_counted as (
         count(*) filter (where emails.is_unsubscribed) as unsubscribed,
         count(*) filter (where emails.is_spam_reported) as spam_reported,
         count(emails.next_session_id) as downstream_sessions,
-        count(*) filter (where emails_converted.has_conversion) as downstream_conversions,
+        count(emails_converted.first_ordered_at) as downstream_conversions,
         round(quantile_cont(emails.delivery_latency_ms, 0.5), 3)
             as median_delivery_latency_ms
     from emails
