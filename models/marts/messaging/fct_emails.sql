@@ -1,0 +1,118 @@
+with
+
+email_events as (
+    select * from {{ ref('stg_segment__emails') }}
+    where email_message_id is not null
+),
+
+events as (
+    select * from {{ ref('fct_events') }}
+),
+
+sessions as (
+    select * from {{ ref('fct_sessions') }}
+),
+
+persons_attached as (
+    select
+        email_events.*,
+        events.person_id
+    from email_events
+    left join events
+        on
+            email_events.tenant_id = events.tenant_id
+            and email_events.event_id = events.event_id
+),
+
+phases_collapsed as (
+    select
+        tenant_id,
+        email_message_id,
+        first(person_id order by phase <> 'sent', event_at, event_id)
+        filter (where person_id is not null) as person_id,
+        first(campaign_id order by phase <> 'sent', event_at, event_id)
+        filter (where campaign_id is not null) as campaign_id,
+        first(subject_variant order by phase <> 'sent', event_at, event_id)
+        filter (where subject_variant is not null) as subject_variant,
+        min(event_at) filter (where phase = 'sent') as sent_at,
+        min(event_at) filter (where phase = 'delivered') as delivered_at,
+        min(event_at) filter (where phase = 'bounced') as bounced_at,
+        -- A hard bounce outranks a soft one: the address is gone.
+        first(bounce_type order by bounce_type is distinct from 'hard', event_at, event_id)
+        filter (where phase = 'bounced') as bounce_type,
+        first(bounce_reason order by bounce_type is distinct from 'hard', event_at, event_id)
+        filter (where phase = 'bounced') as bounce_reason,
+        count(*) filter (
+            where phase = 'opened' and not coalesce(is_machine_open, false)
+        ) as human_opens,
+        count(*) filter (where phase = 'opened' and is_machine_open) as machine_opens,
+        min(event_at) filter (
+            where phase = 'opened' and not coalesce(is_machine_open, false)
+        ) as first_opened_at,
+        count(*) filter (where phase = 'link_clicked') as link_clicks,
+        min(event_at) filter (where phase = 'link_clicked') as first_clicked_at,
+        count(*) filter (where phase = 'form_submitted') as form_submissions,
+        min(event_at) filter (where phase = 'unsubscribed') as unsubscribed_at,
+        min(event_at) filter (where phase = 'spam_reported') as spam_reported_at
+    from persons_attached
+    group by tenant_id, email_message_id
+),
+
+next_web_sessions as (
+    select
+        phases_collapsed.tenant_id,
+        phases_collapsed.email_message_id,
+        first(sessions.session_id order by sessions.started_at, sessions.session_id)
+            as next_session_id
+    from phases_collapsed
+    inner join sessions
+        on
+            phases_collapsed.tenant_id = sessions.tenant_id
+            and phases_collapsed.person_id = sessions.person_id
+            and list_contains(sessions.platforms, 'web')
+            and phases_collapsed.first_clicked_at <= sessions.started_at
+            and sessions.started_at <= phases_collapsed.first_clicked_at
+            + to_minutes({{ var('email_click_session_minutes') }})
+    group by phases_collapsed.tenant_id, phases_collapsed.email_message_id
+),
+
+final as (
+    select
+        phases_collapsed.tenant_id,
+        phases_collapsed.email_message_id,
+        phases_collapsed.person_id,
+        phases_collapsed.campaign_id,
+        phases_collapsed.subject_variant,
+        phases_collapsed.sent_at,
+        phases_collapsed.delivered_at,
+        phases_collapsed.bounced_at,
+        phases_collapsed.delivered_at is not null as is_delivered,
+        phases_collapsed.bounced_at is not null as is_bounced,
+        phases_collapsed.bounce_type,
+        phases_collapsed.bounce_reason,
+        {{ async_gap_ms('phases_collapsed.sent_at', 'phases_collapsed.delivered_at') }}
+            as delivery_latency_ms,
+        phases_collapsed.human_opens > 0 as is_opened,
+        phases_collapsed.human_opens,
+        phases_collapsed.machine_opens,
+        phases_collapsed.human_opens = 0
+        and phases_collapsed.machine_opens > 0 as is_machine_open_only,
+        phases_collapsed.first_opened_at,
+        phases_collapsed.link_clicks > 0 as is_clicked,
+        phases_collapsed.link_clicks,
+        phases_collapsed.first_clicked_at,
+        next_web_sessions.next_session_id,
+        phases_collapsed.form_submissions > 0 as is_form_submitted,
+        phases_collapsed.form_submissions,
+        phases_collapsed.unsubscribed_at is not null as is_unsubscribed,
+        phases_collapsed.unsubscribed_at,
+        phases_collapsed.spam_reported_at is not null as is_spam_reported,
+        phases_collapsed.spam_reported_at
+    from phases_collapsed
+    left join next_web_sessions
+        on
+            phases_collapsed.tenant_id = next_web_sessions.tenant_id
+            and phases_collapsed.email_message_id = next_web_sessions.email_message_id
+)
+
+select * from final

@@ -1,0 +1,222 @@
+with
+
+analytics_events as (
+    select * from {{ ref('fct_analytics_events') }}
+),
+
+events as (
+    select * from {{ ref('fct_events') }}
+),
+
+sessions as (
+    select * from {{ ref('fct_sessions') }}
+),
+
+notifications as (
+    select * from {{ ref('fct_notifications') }}
+),
+
+api_requests as (
+    select * from {{ ref('fct_api_requests') }}
+),
+
+tenants as (
+    select * from {{ ref('tenants') }}
+),
+
+data_extent as (
+    select
+        events.tenant_id,
+        coalesce(any_value(tenants.time_zone), 'UTC') as time_zone,
+        min(events.event_at) as first_event_at,
+        max(events.event_at) as last_event_at
+    from events
+    left join tenants
+        on events.tenant_id = tenants.tenant_id
+    group by events.tenant_id
+),
+
+-- A day is complete when the tenant's data starts before its local midnight and
+-- reaches past the next one.
+complete_days as (
+    select
+        data_extent.tenant_id,
+        data_extent.time_zone,
+        cast(calendar_days.day_start as date) as metric_date
+    from data_extent
+    cross join
+        generate_series(
+            cast(timezone(data_extent.time_zone, data_extent.first_event_at) as date),
+            cast(timezone(data_extent.time_zone, data_extent.last_event_at) as date),
+            interval 1 day
+        ) as calendar_days (day_start)
+    where
+        timezone(data_extent.time_zone, cast(cast(calendar_days.day_start as date) as timestamp))
+        >= data_extent.first_event_at
+        and timezone(
+            data_extent.time_zone, cast(cast(calendar_days.day_start as date) + 1 as timestamp)
+        ) <= data_extent.last_event_at
+),
+
+event_volume as (
+    select
+        analytics_events.tenant_id,
+        cast(timezone(data_extent.time_zone, analytics_events.event_at) as date)
+            as metric_date,
+        'event_volume' as metric,
+        count(*) as metric_value
+    from analytics_events
+    inner join data_extent
+        on analytics_events.tenant_id = data_extent.tenant_id
+    group by all
+),
+
+api_daily as (
+    select
+        api_requests.tenant_id,
+        cast(timezone(data_extent.time_zone, api_requests.requested_at) as date)
+            as metric_date,
+        count(*) filter (where api_requests.status_class in ('4xx', '5xx'))
+        / count(*) as api_error_rate,
+        quantile_cont(api_requests.latency_ms, 0.95) as api_latency_p95_ms
+    from api_requests
+    inner join data_extent
+        on api_requests.tenant_id = data_extent.tenant_id
+    group by all
+),
+
+notification_daily as (
+    select
+        notifications.tenant_id,
+        cast(timezone(data_extent.time_zone, notifications.first_sent_at) as date)
+            as metric_date,
+        'notification_delivery_rate' as metric,
+        count(*) filter (where notifications.is_delivered) / count(*) as metric_value
+    from notifications
+    inner join data_extent
+        on notifications.tenant_id = data_extent.tenant_id
+    where notifications.first_sent_at is not null
+    group by all
+),
+
+conversion_daily as (
+    select
+        tenant_id,
+        session_date as metric_date,
+        'session_conversion_rate' as metric,
+        count(*) filter (where order_count > 0) / count(*) as metric_value
+    from sessions
+    group by all
+),
+
+metrics_long as (
+    select
+        tenant_id,
+        metric_date,
+        metric,
+        metric_value
+    from event_volume
+    union all
+    select
+        tenant_id,
+        metric_date,
+        'api_error_rate' as metric,
+        api_error_rate as metric_value
+    from api_daily
+    union all
+    select
+        tenant_id,
+        metric_date,
+        'api_latency_p95_ms' as metric,
+        api_latency_p95_ms as metric_value
+    from api_daily
+    union all
+    select
+        tenant_id,
+        metric_date,
+        metric,
+        metric_value
+    from notification_daily
+    union all
+    select
+        tenant_id,
+        metric_date,
+        metric,
+        metric_value
+    from conversion_daily
+),
+
+metric_names as (
+    select distinct
+        tenant_id,
+        metric
+    from metrics_long
+),
+
+-- Every complete day of every metric a tenant has: a day without events has volume 0;
+-- a rate without a denominator stays null and is not compared.
+metric_days as (
+    select
+        complete_days.tenant_id,
+        complete_days.metric_date,
+        metric_names.metric,
+        coalesce(
+            metrics_long.metric_value,
+            case when metric_names.metric = 'event_volume' then 0 end
+        ) as metric_value
+    from complete_days
+    inner join metric_names
+        on complete_days.tenant_id = metric_names.tenant_id
+    left join metrics_long
+        on
+            complete_days.tenant_id = metrics_long.tenant_id
+            and complete_days.metric_date = metrics_long.metric_date
+            and metric_names.metric = metrics_long.metric
+),
+
+baselines_computed as (
+    select
+        *,
+        avg(metric_value) over trailing_days as baseline_mean,
+        stddev_samp(metric_value) over trailing_days as baseline_sd,
+        count(metric_value) over trailing_days as baseline_days
+    from metric_days
+    window trailing_days as (
+        partition by tenant_id, metric
+        order by metric_date
+        range between interval {{ var('anomaly_trailing_days') }} days preceding
+        and interval 1 day preceding
+    )
+),
+
+scored as (
+    select
+        *,
+        case
+            when
+                baseline_days >= {{ var('anomaly_min_baseline_days') }}
+                and baseline_sd > 0
+                then (metric_value - baseline_mean) / baseline_sd
+        end as z_score
+    from baselines_computed
+),
+
+final as (
+    select
+        tenant_id,
+        metric,
+        metric_date,
+        metric_value,
+        baseline_mean,
+        baseline_sd,
+        baseline_days,
+        z_score,
+        coalesce(abs(z_score) > {{ var('anomaly_threshold_sd') }}, false) as is_anomaly,
+        case
+            when z_score > {{ var('anomaly_threshold_sd') }} then 'above'
+            when z_score < -{{ var('anomaly_threshold_sd') }} then 'below'
+        end as direction
+    from scored
+)
+
+select * from final

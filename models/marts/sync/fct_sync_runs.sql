@@ -1,0 +1,136 @@
+with
+
+sync_events as (
+    select * from {{ ref('stg_segment__syncs') }}
+    where sync_id is not null
+),
+
+events as (
+    select * from {{ ref('fct_events') }}
+),
+
+devices_attached as (
+    select
+        sync_events.*,
+        events.person_id,
+        events.device_id,
+        json_extract_string(events.payload, '$.context.app.version') as app_version
+    from sync_events
+    left join events
+        on
+            sync_events.tenant_id = events.tenant_id
+            and sync_events.event_id = events.event_id
+),
+
+phases_collapsed as (
+    select
+        tenant_id,
+        sync_id,
+        first(person_id order by event_at, event_id)
+        filter (where person_id is not null) as person_id,
+        first(device_id order by event_at, event_id)
+        filter (where device_id is not null) as device_id,
+        first(anonymous_id order by event_at, event_id)
+        filter (where anonymous_id is not null) as anonymous_id,
+        first(platform order by phase <> 'started', event_at, event_id) as platform,
+        first(app_version order by phase <> 'started', event_at, event_id)
+        filter (where app_version is not null) as app_version,
+        first(sync_trigger order by phase <> 'started', event_at, event_id)
+        filter (where sync_trigger is not null) as sync_trigger,
+        first(connectivity order by phase <> 'started', event_at, event_id)
+        filter (where connectivity is not null) as connectivity,
+        first(battery_level order by phase <> 'started', event_at, event_id)
+        filter (where battery_level is not null) as battery_level,
+        first(is_charging order by phase <> 'started', event_at, event_id)
+        filter (where is_charging is not null) as is_charging,
+        first(is_background order by phase <> 'started', event_at, event_id)
+        filter (where is_background is not null) as is_background,
+        min(event_at) filter (where phase = 'started') as started_at,
+        count(*) filter (where phase = 'started') as start_events,
+        min(event_at) filter (where phase = 'completed') as completed_at,
+        max(event_at) filter (where phase = 'failed') as last_failed_at,
+        count(*) filter (where phase = 'failed') as failed_attempts,
+        last(error_code order by event_at, event_id)
+        filter (where phase = 'failed') as last_error_code,
+        list(distinct error_code order by error_code)
+        filter (where error_code is not null) as error_codes,
+        max(retry_count) as max_retry_count,
+        count(*) filter (where phase = 'conflict_resolved') as conflicts,
+        list(conflict_resolution order by event_at, event_id)
+        filter (where phase = 'conflict_resolved') as conflict_resolutions,
+        first(items order by event_at, event_id)
+        filter (where phase = 'completed') as completed_items,
+        first(bytes_transferred order by event_at, event_id)
+        filter (where phase = 'completed') as completed_bytes,
+        max(items) filter (where phase <> 'conflict_resolved') as max_items,
+        max(bytes_transferred) as max_bytes,
+        first(duration_ms order by event_at, event_id)
+        filter (where phase = 'completed') as completed_duration_ms,
+        last(duration_ms order by event_at, event_id)
+        filter (where phase = 'failed') as failed_duration_ms,
+        min(event_at) as first_event_at
+    from devices_attached
+    group by tenant_id, sync_id
+),
+
+outcomes_resolved as (
+    select
+        *,
+        -- A completion wins over failures: a sync that fails and is retried under the
+        -- same id until it completes succeeded.
+        case
+            when completed_at is not null then 'completed'
+            when failed_attempts > 0 then 'failed'
+            else 'incomplete'
+        end as outcome,
+        coalesce(completed_at, last_failed_at) as ended_at
+    from phases_collapsed
+),
+
+final as (
+    select
+        tenant_id,
+        sync_id,
+        person_id,
+        device_id,
+        anonymous_id,
+        platform,
+        app_version,
+        sync_trigger,
+        connectivity,
+        battery_level,
+        is_charging,
+        is_background,
+        coalesce(started_at, first_event_at) as started_at,
+        started_at is not null as has_start_event,
+        ended_at,
+        completed_at,
+        outcome,
+        outcome = 'completed' as is_completed,
+        outcome = 'failed' as is_failed,
+        coalesce(
+            case when outcome = 'completed' then completed_duration_ms end,
+            case when outcome = 'failed' then failed_duration_ms end,
+            {{ async_gap_ms('coalesce(started_at, first_event_at)', 'ended_at') }}
+        ) as duration_ms,
+        failed_attempts,
+        greatest(
+            coalesce(max_retry_count, 0),
+            start_events - 1,
+            case when outcome = 'completed' then failed_attempts else 0 end
+        ) as retries,
+        last_error_code,
+        error_codes,
+        case when outcome = 'failed' then last_error_code end as failure_reason,
+        coalesce(
+            case when outcome = 'completed' then completed_items end, max_items, 0
+        ) as items,
+        coalesce(
+            case when outcome = 'completed' then completed_bytes end, max_bytes, 0
+        ) as bytes_transferred,
+        conflicts,
+        conflict_resolutions
+    from outcomes_resolved
+)
+
+select * from final
