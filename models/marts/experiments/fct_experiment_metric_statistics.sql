@@ -52,15 +52,15 @@ statistics_aggregated as (
         dimension_name,
         dimension_value,
         count(*) as n,
-        sum(metric_value) as metric_sum,
-        sum(metric_value * metric_value) as metric_sum_squares,
-        sum(denominator_value) as denominator_sum,
-        sum(denominator_value * denominator_value) as denominator_sum_squares,
-        sum(metric_value * denominator_value) as metric_denominator_sum_products,
-        sum(pre_exposure_value) as pre_exposure_sum,
-        sum(pre_exposure_value * pre_exposure_value)
+        {{ exact_sum('metric_value') }} as metric_sum,
+        {{ exact_sum('metric_value * metric_value') }} as metric_sum_squares,
+        {{ exact_sum('denominator_value') }} as denominator_sum,
+        {{ exact_sum('denominator_value * denominator_value') }} as denominator_sum_squares,
+        {{ exact_sum('metric_value * denominator_value') }} as metric_denominator_sum_products,
+        {{ exact_sum('pre_exposure_value') }} as pre_exposure_sum,
+        {{ exact_sum('pre_exposure_value * pre_exposure_value') }}
             as pre_exposure_sum_squares,
-        sum(metric_value * pre_exposure_value)
+        {{ exact_sum('metric_value * pre_exposure_value') }}
             as metric_pre_exposure_sum_products
     from person_metrics_sliced
     group by

@@ -46,7 +46,12 @@ analyzed_assignments as (
         assignments.conversion_window_ends_at,
         experiments.revenue_currency,
         assignments.first_exposed_at
-        - to_days(experiments.cuped_lookback_days::bigint) as pre_period_starts_at
+        - to_days(
+            coalesce(
+                experiments.cuped_lookback_days,
+                {{ var('experiment_cuped_lookback_days') }}
+            )::bigint
+        ) as pre_period_starts_at
     from assignments
     inner join experiments
         on
@@ -102,10 +107,11 @@ events_in_periods as (
         analyzed_assignments.first_exposure_platform,
         measured_events.measure,
         measured_events.session_id,
+        -- DECIMAL: sums that do not depend on the order rows arrive in
         case
             when
                 measured_events.currency = analyzed_assignments.revenue_currency
-                then measured_events.revenue
+                then measured_events.revenue::decimal(38, 8)
         end as revenue,
         measured_events.event_at >= analyzed_assignments.first_exposed_at
         and (

@@ -71,9 +71,19 @@ def _number(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
-def results(statistics: pd.DataFrame, experiments: pd.DataFrame, alpha: float) -> pd.DataFrame:
+def results(
+    statistics: pd.DataFrame,
+    experiments: pd.DataFrame,
+    alpha: float,
+    default_lookback_days: int = 14,
+) -> pd.DataFrame:
+    """Result rows from the sufficient statistics; CUPED rows for experiments whose
+    cuped_lookback_days (empty: the default) is above 0."""
     cuped = {
-        (r.tenant_id, r.experiment_id): (r.cuped_lookback_days or 0) > 0
+        (r.tenant_id, r.experiment_id): (
+            default_lookback_days if pd.isna(r.cuped_lookback_days) else r.cuped_lookback_days
+        )
+        > 0
         for r in experiments.itertuples()
     }
     keys = ["tenant_id", "experiment_id", "metric_id", "dimension_name", "dimension_value"]
@@ -140,6 +150,7 @@ def results(statistics: pd.DataFrame, experiments: pd.DataFrame, alpha: float) -
 def model(dbt, session):
     dbt.config(materialized="table")
     alpha = float(dbt.config.get("alpha") or 0.05)
+    default_lookback_days = int(dbt.config.get("cuped_lookback_days") or 14)
     statistics = dbt.ref("fct_experiment_metric_statistics").df()
     experiments = dbt.ref("experiments").df()
-    return results(statistics, experiments, alpha)
+    return results(statistics, experiments, alpha, default_lookback_days)

@@ -28,7 +28,7 @@ deciles_measured as (
         score_decile,
         count(*) as impressions,
         count(*) filter (where is_clicked) as clicks,
-        avg(score) as mean_score,
+        {{ exact_sum('score') }} / count(*) as mean_score,
         avg(is_clicked::integer) as click_through_rate
     from impressions_binned
     group by tenant_id, surface, model_version, served_date, score_decile

@@ -105,7 +105,7 @@ calibration_errors as (
         surface,
         model_version,
         served_date,
-        sum(impressions * calibration_gap) / sum(impressions)
+        {{ exact_sum('impressions * calibration_gap') }} / sum(impressions)
             as expected_calibration_error
     from calibration
     group by tenant_id, surface, model_version, served_date
@@ -159,8 +159,8 @@ stability_measured as (
         served_date,
         count(*) as repeated_requests,
         avg(
-            len(list_intersect(top_5_items, previous_top_5_items)) / 5.0
-        ) as top_5_overlap
+            len(list_intersect(top_5_items, previous_top_5_items))
+        ) / 5.0 as top_5_overlap
     from top_items_paired
     where previous_top_5_items is not null
     group by tenant_id, surface, model_version, served_date
