@@ -23,6 +23,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@# gbstats (GrowthBook's stats engine) is the experiment tests' oracle only. It declares
+	@# numpy<2 and pandas<2, which its frequentist engine does not need: install it alone.
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt gbstats
 	@touch $(STAMP)
 
 venv: $(STAMP)

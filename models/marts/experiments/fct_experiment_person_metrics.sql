@@ -1,0 +1,224 @@
+-- One row per (tenant, experiment, person, metric) for every analyzed person: the person's
+-- value in the conversion window after first exposure, its denominator (ratio metrics) and
+-- the same over the CUPED pre-exposure period.
+with
+
+assignments as (
+    select * from {{ ref('fct_experiment_assignments') }}
+),
+
+experiments as (
+    select * from {{ ref('experiments') }}
+),
+
+experiment_metrics as (
+    select * from {{ ref('experiment_metrics') }}
+),
+
+metric_definitions as (
+    select * from {{ ref('experiment_metric_definitions') }}
+),
+
+analytics_events as (
+    select * from {{ ref('fct_analytics_events') }}
+),
+
+orders as (
+    select * from {{ ref('stg_segment__orders') }}
+),
+
+recommendations as (
+    select * from {{ ref('stg_segment__recommendations') }}
+),
+
+recommendation_clicks as (
+    select * from {{ ref('stg_segment__recommendation_clicks') }}
+),
+
+analyzed_assignments as (
+    select
+        assignments.tenant_id,
+        assignments.experiment_id,
+        assignments.person_id,
+        assignments.variant_id,
+        assignments.first_exposure_platform,
+        assignments.first_exposed_at,
+        assignments.conversion_window_ends_at,
+        experiments.revenue_currency,
+        assignments.first_exposed_at
+        - to_days(
+            coalesce(
+                experiments.cuped_lookback_days,
+                {{ var('experiment_cuped_lookback_days') }}
+            )::bigint
+        ) as pre_period_starts_at
+    from assignments
+    inner join experiments
+        on
+            assignments.tenant_id = experiments.tenant_id
+            and assignments.experiment_id = experiments.experiment_id
+    where assignments.is_analyzed
+),
+
+-- Every event a metric counts, with its person (events analytics may count only).
+measured_events as (
+    select
+        analytics_events.tenant_id,
+        analytics_events.person_id,
+        analytics_events.event_at,
+        analytics_events.session_id,
+        orders.revenue,
+        orders.currency,
+        case
+            when orders.event_id is not null then 'order'
+            when recommendations.event_id is not null then 'rec_request'
+            when recommendation_clicks.event_id is not null then 'rec_click'
+            else 'session_event'
+        end as measure
+    from analytics_events
+    left join orders
+        on
+            analytics_events.tenant_id = orders.tenant_id
+            and analytics_events.event_id = orders.event_id
+    left join recommendations
+        on
+            analytics_events.tenant_id = recommendations.tenant_id
+            and analytics_events.event_id = recommendations.event_id
+    left join recommendation_clicks
+        on
+            analytics_events.tenant_id = recommendation_clicks.tenant_id
+            and analytics_events.event_id = recommendation_clicks.event_id
+    where
+        analytics_events.person_id is not null
+        and (
+            orders.event_id is not null
+            or recommendations.event_id is not null
+            or recommendation_clicks.event_id is not null
+            or analytics_events.session_id is not null
+        )
+),
+
+events_in_periods as (
+    select
+        analyzed_assignments.tenant_id,
+        analyzed_assignments.experiment_id,
+        analyzed_assignments.person_id,
+        analyzed_assignments.variant_id,
+        analyzed_assignments.first_exposure_platform,
+        measured_events.measure,
+        measured_events.session_id,
+        -- DECIMAL: sums that do not depend on the order rows arrive in
+        case
+            when
+                measured_events.currency = analyzed_assignments.revenue_currency
+                then measured_events.revenue::decimal(38, 8)
+        end as revenue,
+        measured_events.event_at >= analyzed_assignments.first_exposed_at
+        and (
+            analyzed_assignments.conversion_window_ends_at is null
+            or measured_events.event_at
+            < analyzed_assignments.conversion_window_ends_at
+        ) as is_in_window,
+        measured_events.event_at < analyzed_assignments.first_exposed_at
+            as is_in_pre_period
+    from analyzed_assignments
+    left join measured_events
+        on
+            analyzed_assignments.tenant_id = measured_events.tenant_id
+            and analyzed_assignments.person_id = measured_events.person_id
+            and measured_events.event_at >= coalesce(
+                analyzed_assignments.pre_period_starts_at,
+                analyzed_assignments.first_exposed_at
+            )
+),
+
+persons_measured as (
+    select
+        tenant_id,
+        experiment_id,
+        person_id,
+        variant_id,
+        first_exposure_platform,
+        count(*) filter (where measure = 'order' and is_in_window) as orders,
+        coalesce(
+            sum(revenue) filter (where measure = 'order' and is_in_window), 0
+        ) as revenue,
+        count(distinct session_id) filter (where is_in_window) as sessions,
+        count(*) filter (
+            where measure = 'rec_click' and is_in_window
+        ) as rec_clicks,
+        count(*) filter (
+            where measure = 'rec_request' and is_in_window
+        ) as rec_requests,
+        count(*) filter (
+            where measure = 'order' and is_in_pre_period
+        ) as pre_orders,
+        coalesce(
+            sum(revenue) filter (where measure = 'order' and is_in_pre_period), 0
+        ) as pre_revenue,
+        count(distinct session_id) filter (
+            where is_in_pre_period
+        ) as pre_sessions,
+        count(*) filter (
+            where measure = 'rec_click' and is_in_pre_period
+        ) as pre_rec_clicks,
+        count(*) filter (
+            where measure = 'rec_request' and is_in_pre_period
+        ) as pre_rec_requests
+    from events_in_periods
+    group by
+        tenant_id,
+        experiment_id,
+        person_id,
+        variant_id,
+        first_exposure_platform
+),
+
+metrics_unpivoted as (
+    select
+        persons_measured.tenant_id,
+        persons_measured.experiment_id,
+        persons_measured.person_id,
+        experiment_metrics.metric_id,
+        persons_measured.variant_id,
+        persons_measured.first_exposure_platform,
+        metric_definitions.metric_type,
+        {{ experiment_measure('metric_definitions.numerator') }} as numerator,
+        {{ experiment_measure('metric_definitions.denominator') }}
+            as denominator_value,
+        {{ experiment_measure('metric_definitions.numerator', 'pre_') }}
+            as pre_numerator,
+        {{ experiment_measure('metric_definitions.denominator', 'pre_') }}
+            as pre_denominator_value
+    from persons_measured
+    inner join experiment_metrics
+        on
+            persons_measured.tenant_id = experiment_metrics.tenant_id
+            and persons_measured.experiment_id = experiment_metrics.experiment_id
+    inner join metric_definitions
+        on experiment_metrics.metric_id = metric_definitions.metric_id
+),
+
+final as (
+    select
+        tenant_id,
+        experiment_id,
+        person_id,
+        metric_id,
+        variant_id,
+        first_exposure_platform,
+        metric_type,
+        denominator_value::double as denominator_value,
+        pre_denominator_value::double as pre_exposure_denominator_value,
+        case
+            when metric_type = 'proportion' then (numerator > 0)::double
+            else numerator::double
+        end as metric_value,
+        case
+            when metric_type = 'proportion' then (pre_numerator > 0)::double
+            else pre_numerator::double
+        end as pre_exposure_value
+    from metrics_unpivoted
+)
+
+select * from final
