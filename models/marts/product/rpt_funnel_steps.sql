@@ -166,10 +166,13 @@ conversion_computed as (
     select
         *,
         persons_completed / persons_entered as conversion_from_start,
-        persons_completed / nullif(lag(persons_completed) over (
-            partition by tenant_id, funnel_id, breakdown_type, breakdown_value
-            order by step_index
-        ), 0) as conversion_from_previous
+        case
+            when step_index = 1 then persons_completed / persons_entered
+            else persons_completed / nullif(lag(persons_completed) over (
+                partition by tenant_id, funnel_id, breakdown_type, breakdown_value
+                order by step_index
+            ), 0)
+        end as conversion_from_previous
     from steps_counted
 ),
 
@@ -184,9 +187,7 @@ final as (
         persons_entered,
         persons_completed,
         conversion_from_start,
-        coalesce(
-            conversion_from_previous, conversion_from_start
-        ) as conversion_from_previous,
+        conversion_from_previous,
         median_seconds_to_convert,
         p90_seconds_to_convert
     from conversion_computed
