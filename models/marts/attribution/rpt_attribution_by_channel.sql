@@ -1,0 +1,55 @@
+with
+
+credits as (
+    select * from {{ ref('fct_attribution_credits') }}
+),
+
+tenants as (
+    select * from {{ ref('tenants') }}
+),
+
+credits_dated as (
+    select
+        credits.tenant_id,
+        credits.attribution_model,
+        credits.channel,
+        credits.conversion_name,
+        (
+            credits.converted_at at time zone coalesce(tenants.time_zone, 'UTC')
+        )::date as conversion_date,
+        credits.currency,
+        credits.credit,
+        credits.revenue_credit
+    from credits
+    left join tenants
+        on credits.tenant_id = tenants.tenant_id
+),
+
+credits_summed as (
+    select
+        tenant_id,
+        attribution_model,
+        channel,
+        conversion_name,
+        conversion_date,
+        currency,
+        sum(credit) as conversions_credited,
+        sum(revenue_credit) as revenue_credited
+    from credits_dated
+    group by all
+),
+
+final as (
+    select
+        tenant_id,
+        attribution_model,
+        channel,
+        conversion_name,
+        conversion_date,
+        currency,
+        conversions_credited,
+        revenue_credited
+    from credits_summed
+)
+
+select * from final
