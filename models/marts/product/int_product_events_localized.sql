@@ -1,7 +1,9 @@
 {{ config(materialized='view') }}
 
--- Kept foreground events (what "active" means in retention, active users and paths) with
--- the tenant-local date they happened on; tenants without a zone count in UTC.
+-- Kept events inside sessions (client foreground events: what "active" means in retention,
+-- active users and paths; server-side events such as emails sent are not the person's
+-- activity) with the tenant-local date they happened on; tenants without a zone count in
+-- UTC.
 with
 
 events as (
@@ -30,7 +32,7 @@ events_localized as (
     from events
     left join tenants
         on events.tenant_id = tenants.tenant_id
-    where not coalesce(events.is_background, false)
+    where events.session_id is not null
 )
 
 select * from events_localized
