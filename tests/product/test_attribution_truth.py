@@ -21,8 +21,7 @@ def test_revenue_by_currency_equals_truth(marts_build) -> None:
     orders after an opt-out (staged but not kept) equals it; a tenant without opt-out
     orders must match on the kept orders alone."""
     kept = marts_build.rows(
-        "select tenant_id, currency, round(sum(revenue), 2) from marts.fct_conversions "
-        "group by all"
+        "select tenant_id, currency, round(sum(revenue), 2) from marts.fct_conversions group by all"
     )
     staged = marts_build.rows(
         "select tenant_id, currency, round(sum(revenue), 2) "

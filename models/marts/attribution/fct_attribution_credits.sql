@@ -39,7 +39,7 @@ touches_eligible as (
         on
             conversions.tenant_id = touches.tenant_id
             and conversions.person_id = touches.person_id
-            and touches.touched_at < conversions.converted_at
+            and conversions.converted_at > touches.touched_at
             and touches.touched_at >= conversions.converted_at
             - to_days({{ var('attribution_lookback_days') }})
 ),
@@ -118,13 +118,14 @@ credits_computed as (
             when 'last_touch' then touches_flagged.is_last::double
             when 'last_non_direct' then touches_flagged.is_last_non_direct::double
             when 'linear' then 1.0 / touches_flagged.touch_count
-            when 'position_based' then case
-                when touches_flagged.touch_count = 1 then 1.0
-                when touches_flagged.touch_count = 2 then 0.5
-                when touches_flagged.touch_position = 1 or touches_flagged.is_last
-                    then 0.4
-                else 0.2 / (touches_flagged.touch_count - 2)
-            end
+            when 'position_based'
+                then case
+                    when touches_flagged.touch_count = 1 then 1.0
+                    when touches_flagged.touch_count = 2 then 0.5
+                    when touches_flagged.touch_position = 1 or touches_flagged.is_last
+                        then 0.4
+                    else 0.2 / (touches_flagged.touch_count - 2)
+                end
             when 'time_decay' then touches_flagged.decay_share
         end as credit
     from touches_flagged
@@ -136,8 +137,8 @@ conversions_untouched as (
         conversions.tenant_id,
         conversions.conversion_id,
         models.attribution_model,
-        cast(null as varchar) as touch_id,
-        cast(null as timestamptz) as touched_at,
+        null::varchar as touch_id,
+        null::timestamptz as touched_at,
         '(no touch)' as channel,
         0 as touch_position,
         0 as touch_count,
@@ -174,8 +175,8 @@ final as (
         credits_unioned.touch_position,
         credits_unioned.touch_count,
         credits_unioned.credit,
-        credits_unioned.credit * conversions.revenue as revenue_credit,
-        conversions.currency
+        conversions.currency,
+        credits_unioned.credit * conversions.revenue as revenue_credit
     from credits_unioned
     inner join conversions
         on

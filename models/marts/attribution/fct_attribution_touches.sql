@@ -26,14 +26,14 @@ channel_groups as (
 session_touches as (
     select
         tenant_id,
-        'session:' || session_id as touch_id,
         person_id,
         started_at as touched_at,
         session_id,
         first_campaign_source as campaign_source,
         first_campaign_medium as campaign_medium,
         first_campaign_name as campaign_name,
-        first_channel as channel
+        first_channel as channel,
+        'session:' || session_id as touch_id
     from sessions
 ),
 

@@ -14,12 +14,12 @@ credits_dated as (
         credits.attribution_model,
         credits.channel,
         credits.conversion_name,
-        (
-            credits.converted_at at time zone coalesce(tenants.time_zone, 'UTC')
-        )::date as conversion_date,
         credits.currency,
         credits.credit,
-        credits.revenue_credit
+        credits.revenue_credit,
+        (
+            credits.converted_at at time zone coalesce(tenants.time_zone, 'UTC')
+        )::date as conversion_date
     from credits
     left join tenants
         on credits.tenant_id = tenants.tenant_id

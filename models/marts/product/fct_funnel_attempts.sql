@@ -68,93 +68,97 @@ attempts_step_1 as (
 ),
 {%- for step in range(2, max_steps + 1) %}
 
-candidates_step_{{ step }} as (
-    select
-        attempts.tenant_id,
-        attempts.funnel_id,
-        attempts.attempt_id,
-        step_events.occurrence_id,
-        step_events.event_at,
-        step_events.stream_seq
-    from attempts_step_{{ step - 1 }} as attempts
-    inner join funnels
-        on attempts.funnel_id = funnels.funnel_id
-    inner join funnel_steps
-        on
-            attempts.funnel_id = funnel_steps.funnel_id
-            and funnel_steps.step_index = {{ step }}
-    inner join step_events
-        on
-            attempts.tenant_id = step_events.tenant_id
-            and attempts.funnel_id = step_events.funnel_id
-            and attempts.person_id = step_events.person_id
-            and step_events.step_index = {{ step }}
-            and step_events.event_at >= attempts.last_at
-    where
-        attempts.steps_reached = {{ step - 1 }}
-        and not list_contains(
-            attempts.step_occurrence_ids, step_events.occurrence_id
-        )
-        and (
-            funnels.conversion_window_seconds is null
-            or step_events.event_at <= attempts.entered_at
-            + to_seconds(funnels.conversion_window_seconds)
-        )
-        and (
-            funnel_steps.max_seconds_from_previous is null
-            or step_events.event_at <= attempts.last_at
-            + to_seconds(funnel_steps.max_seconds_from_previous)
-        )
-        and (
-            funnels.order_mode != 'strict'
-            or step_events.stream_seq = attempts.last_seq + 1
-            -- a session start shares its place with the session's first event
-            or step_events.stream_seq = attempts.last_seq
-        )
-        and (
-            funnel_steps.later_utc_period is null
-            or {{ product_period_start('funnel_steps.later_utc_period', 'step_events.event_at') }}
-            > {{ product_period_start('funnel_steps.later_utc_period', 'attempts.last_at') }}
-        )
-    qualify row_number() over (
-        partition by attempts.tenant_id, attempts.funnel_id, attempts.attempt_id
-        order by step_events.event_at asc, step_events.occurrence_id asc
-    ) = 1
-),
-
-attempts_step_{{ step }} as (
-    select
-        attempts.tenant_id,
-        attempts.funnel_id,
-        attempts.person_id,
-        attempts.attempt_id,
-        attempts.entered_at,
-        attempts.entry_platform,
-        attempts.entry_session_id,
-        coalesce(
-            candidates.occurrence_id, attempts.last_occurrence_id
-        ) as last_occurrence_id,
-        coalesce(candidates.event_at, attempts.last_at) as last_at,
-        coalesce(candidates.stream_seq, attempts.last_seq) as last_seq,
-        attempts.steps_reached
-        + (candidates.occurrence_id is not null)::integer as steps_reached,
-        case
-            when candidates.occurrence_id is null then attempts.step_completed_at
-            else list_append(attempts.step_completed_at, candidates.event_at)
-        end as step_completed_at,
-        case
-            when candidates.occurrence_id is null then attempts.step_occurrence_ids
-            else list_append(
-                attempts.step_occurrence_ids, candidates.occurrence_id
+    candidates_step_{{ step }} as (
+        select
+            attempts.tenant_id,
+            attempts.funnel_id,
+            attempts.attempt_id,
+            step_events.occurrence_id,
+            step_events.event_at,
+            step_events.stream_seq
+        from attempts_step_{{ step - 1 }} as attempts
+        inner join funnels
+            on attempts.funnel_id = funnels.funnel_id
+        inner join funnel_steps
+            on
+                attempts.funnel_id = funnel_steps.funnel_id
+                and funnel_steps.step_index = {{ step }}
+        inner join step_events
+            on
+                attempts.tenant_id = step_events.tenant_id
+                and attempts.funnel_id = step_events.funnel_id
+                and attempts.person_id = step_events.person_id
+                and step_events.step_index = {{ step }}
+                and attempts.last_at <= step_events.event_at
+        where
+            attempts.steps_reached = {{ step - 1 }}
+            and not list_contains(
+                attempts.step_occurrence_ids, step_events.occurrence_id
             )
-        end as step_occurrence_ids
-    from attempts_step_{{ step - 1 }} as attempts
-    left join candidates_step_{{ step }} as candidates
-        on
-            attempts.tenant_id = candidates.tenant_id
-            and attempts.funnel_id = candidates.funnel_id
-            and attempts.attempt_id = candidates.attempt_id
-),
+            and (
+                funnels.conversion_window_seconds is null
+                or step_events.event_at <= attempts.entered_at
+                + to_seconds(funnels.conversion_window_seconds)
+            )
+            and (
+                funnel_steps.max_seconds_from_previous is null
+                or step_events.event_at <= attempts.last_at
+                + to_seconds(funnel_steps.max_seconds_from_previous)
+            )
+            and (
+                funnels.order_mode != 'strict'
+                or step_events.stream_seq = attempts.last_seq + 1
+                -- a session start shares its place with the session's first event
+                or step_events.stream_seq = attempts.last_seq
+            )
+            and (
+                funnel_steps.later_utc_period is null
+                or {{ product_period_start(
+                    'funnel_steps.later_utc_period', 'step_events.event_at'
+                ) }}
+                > {{ product_period_start(
+                    'funnel_steps.later_utc_period', 'attempts.last_at'
+                ) }}
+            )
+        qualify row_number() over (
+            partition by attempts.tenant_id, attempts.funnel_id, attempts.attempt_id
+            order by step_events.event_at asc, step_events.occurrence_id asc
+        ) = 1
+    ),
+
+    attempts_step_{{ step }} as (
+        select
+            attempts.tenant_id,
+            attempts.funnel_id,
+            attempts.person_id,
+            attempts.attempt_id,
+            attempts.entered_at,
+            attempts.entry_platform,
+            attempts.entry_session_id,
+            coalesce(
+                candidates.occurrence_id, attempts.last_occurrence_id
+            ) as last_occurrence_id,
+            coalesce(candidates.event_at, attempts.last_at) as last_at,
+            coalesce(candidates.stream_seq, attempts.last_seq) as last_seq,
+            attempts.steps_reached
+            + (candidates.occurrence_id is not null)::integer as steps_reached,
+            case
+                when candidates.occurrence_id is null then attempts.step_completed_at
+                else list_append(attempts.step_completed_at, candidates.event_at)
+            end as step_completed_at,
+            case
+                when candidates.occurrence_id is null then attempts.step_occurrence_ids
+                else list_append(
+                    attempts.step_occurrence_ids, candidates.occurrence_id
+                )
+            end as step_occurrence_ids
+        from attempts_step_{{ step - 1 }} as attempts
+        left join candidates_step_{{ step }} as candidates
+            on
+                attempts.tenant_id = candidates.tenant_id
+                and attempts.funnel_id = candidates.funnel_id
+                and attempts.attempt_id = candidates.attempt_id
+    ),
 {%- endfor %}
 
 unordered_anchors_ranked as (
@@ -190,7 +194,7 @@ unordered_steps_within as (
             anchors.tenant_id = step_events.tenant_id
             and anchors.funnel_id = step_events.funnel_id
             and anchors.person_id = step_events.person_id
-            and step_events.event_at >= anchors.event_at
+            and anchors.event_at <= step_events.event_at
     where
         (anchors.entry_mode = 'any' or anchors.entry_number = 1)
         and (
@@ -243,7 +247,7 @@ attempts_unioned as (
 ),
 
 attempts_excluded as (
-    select
+    select distinct
         attempts.tenant_id,
         attempts.funnel_id,
         attempts.attempt_id
@@ -279,7 +283,7 @@ attempts_kept as (
         attempts.step_completed_at,
         attempts_excluded.attempt_id is not null as is_excluded
     from attempts_unioned as attempts
-    left join (select distinct * from attempts_excluded) as attempts_excluded
+    left join attempts_excluded
         on
             attempts.tenant_id = attempts_excluded.tenant_id
             and attempts.funnel_id = attempts_excluded.funnel_id

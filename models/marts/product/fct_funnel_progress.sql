@@ -8,6 +8,14 @@ funnel_steps as (
     select * from {{ ref('funnel_steps') }}
 ),
 
+step_counts as (
+    select
+        funnel_id,
+        max(step_index) as step_count
+    from funnel_steps
+    group by funnel_id
+),
+
 attempts_ranked as (
     select
         *,
@@ -30,23 +38,17 @@ progress_named as (
         attempts_ranked.entry_session_id,
         attempts_ranked.steps_reached as furthest_step_index,
         funnel_steps.step_name as furthest_step_name,
+        attempts_ranked.step_completed_at,
         attempts_ranked.step_completed_at[
             attempts_ranked.steps_reached
         ] as furthest_step_at,
-        attempts_ranked.steps_reached = step_counts.step_count as is_converted,
-        attempts_ranked.step_completed_at
+        attempts_ranked.steps_reached = step_counts.step_count as is_converted
     from attempts_ranked
     inner join funnel_steps
         on
             attempts_ranked.funnel_id = funnel_steps.funnel_id
             and attempts_ranked.steps_reached = funnel_steps.step_index
-    inner join (
-        select
-            funnel_id,
-            max(step_index) as step_count
-        from funnel_steps
-        group by funnel_id
-    ) as step_counts
+    inner join step_counts
         on attempts_ranked.funnel_id = step_counts.funnel_id
     where attempts_ranked.attempt_rank = 1
 ),

@@ -82,8 +82,8 @@ lifecycle_counted as (
         ) as returning_users,
         count(*) filter (
             where
-                activity_date > first_active_date
-                and previous_active_date < activity_date - 1
+            activity_date > first_active_date
+            and previous_active_date < activity_date - 1
         ) as resurrected_users
     from person_days_flagged
     group by all
@@ -125,9 +125,9 @@ final as (
         date_spine.tenant_id,
         date_spine.platform,
         date_spine.activity_date,
-        coalesce(lifecycle_counted.daily_active_users, 0) as daily_active_users,
         rolling_counted.weekly_active_users,
         rolling_counted.monthly_active_users,
+        coalesce(lifecycle_counted.daily_active_users, 0) as daily_active_users,
         coalesce(lifecycle_counted.daily_active_users, 0)
         / nullif(rolling_counted.monthly_active_users, 0) as stickiness,
         coalesce(lifecycle_counted.new_users, 0) as new_users,

@@ -31,22 +31,19 @@ events_labelled as (
     from events
     where
         event_type in ('page', 'screen', 'track')
-        {%- if ignored %}
-        and coalesce(event_name, '') not in (
-            {%- for name in ignored %}
-            '{{ name }}'{{ ',' if not loop.last }}
-            {%- endfor %}
+        and not list_contains(
+            {{ "['" ~ (ignored | join("', '")) ~ "']" if ignored else '[]::varchar[]' }},
+            coalesce(event_name, '')
         )
-        {%- endif %}
 ),
 
-repeats_flagged as (
+labels_lagged as (
     select
         *,
-        event_label is not distinct from lag(event_label) over (
+        lag(event_label) over (
             partition by tenant_id, session_id
             order by event_at asc, event_id asc
-        ) as is_repeat
+        ) as previous_label
     from events_labelled
 ),
 
@@ -62,8 +59,8 @@ steps_numbered as (
             partition by tenant_id, session_id
             order by event_at asc, event_id asc
         ) as step_number
-    from repeats_flagged
-    where not is_repeat
+    from labels_lagged
+    where previous_label is null or previous_label != event_label
 ),
 
 starts_found as (
@@ -92,8 +89,8 @@ ends_found as (
         on
             starts_found.tenant_id = steps_numbered.tenant_id
             and starts_found.session_id = steps_numbered.session_id
-            and steps_numbered.step_number > starts_found.start_step_number
-            and steps_numbered.event_label = starts_found.end_label
+            and starts_found.start_step_number < steps_numbered.step_number
+            and starts_found.end_label = steps_numbered.event_label
     group by all
 ),
 
@@ -105,7 +102,7 @@ start_paths as (
         starts_found.person_id,
         string_agg(
             steps_numbered.event_label, ' > ' order by steps_numbered.step_number
-        ) as path,
+        ) as path_text,
         count(*) as path_steps,
         coalesce(bool_or(
             steps_numbered.step_number = ends_found.end_step_number
@@ -148,41 +145,39 @@ dropoffs as (
             and funnel_steps.step_index = progress.furthest_step_index + 1
 ),
 
-dropoff_paths as (
+detours_found as (
     select
         dropoffs.tenant_id,
-        'funnel_dropoff' as path_type,
-        dropoffs.funnel_id || ': after step ' || dropoffs.furthest_step_index as path_id,
+        dropoffs.funnel_id,
         dropoffs.person_id,
+        dropoffs.furthest_step_index,
+        steps_numbered.event_label,
+        steps_numbered.event_at,
+        steps_numbered.step_number
+    from dropoffs
+    inner join steps_numbered
+        on
+            dropoffs.tenant_id = steps_numbered.tenant_id
+            and dropoffs.person_id = steps_numbered.person_id
+            and dropoffs.furthest_step_at < steps_numbered.event_at
+    qualify row_number() over (
+        partition by dropoffs.tenant_id, dropoffs.funnel_id, dropoffs.person_id
+        order by steps_numbered.event_at asc, steps_numbered.step_number asc
+    ) <= {{ var('product_path_dropoff_steps') }}
+),
+
+dropoff_paths as (
+    select
+        tenant_id,
+        'funnel_dropoff' as path_type,
+        funnel_id || ': after step ' || furthest_step_index as path_id,
+        person_id,
         string_agg(
-            detours.event_label, ' > ' order by detours.event_at, detours.step_number
-        ) as path,
+            event_label, ' > ' order by event_at asc, step_number asc
+        ) as path_text,
         count(*) as path_steps,
         false as reaches_end
-    from dropoffs
-    inner join (
-        select
-            dropoffs.tenant_id,
-            dropoffs.funnel_id,
-            dropoffs.person_id,
-            steps_numbered.event_label,
-            steps_numbered.event_at,
-            steps_numbered.step_number
-        from dropoffs
-        inner join steps_numbered
-            on
-                dropoffs.tenant_id = steps_numbered.tenant_id
-                and dropoffs.person_id = steps_numbered.person_id
-                and steps_numbered.event_at > dropoffs.furthest_step_at
-        qualify row_number() over (
-            partition by dropoffs.tenant_id, dropoffs.funnel_id, dropoffs.person_id
-            order by steps_numbered.event_at asc, steps_numbered.step_number asc
-        ) <= {{ var('product_path_dropoff_steps') }}
-    ) as detours
-        on
-            dropoffs.tenant_id = detours.tenant_id
-            and dropoffs.funnel_id = detours.funnel_id
-            and dropoffs.person_id = detours.person_id
+    from detours_found
     group by all
 ),
 
@@ -197,13 +192,23 @@ paths_counted as (
         tenant_id,
         path_type,
         path_id,
-        path,
+        path_text,
         any_value(path_steps) as path_steps,
         bool_or(reaches_end) as reaches_end,
         count(*) as occurrences,
         count(distinct person_id) as persons
     from paths_unioned
-    group by tenant_id, path_type, path_id, path
+    group by tenant_id, path_type, path_id, path_text
+),
+
+paths_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by tenant_id, path_type, path_id
+            order by occurrences desc, persons desc, path_text asc
+        ) as path_rank
+    from paths_counted
 ),
 
 final as (
@@ -211,16 +216,13 @@ final as (
         tenant_id,
         path_type,
         path_id,
-        row_number() over (
-            partition by tenant_id, path_type, path_id
-            order by occurrences desc, persons desc, path asc
-        ) as path_rank,
-        path,
+        path_rank,
+        path_text,
         path_steps,
         reaches_end,
         occurrences,
         persons
-    from paths_counted
+    from paths_ranked
 )
 
 select * from final

@@ -58,51 +58,51 @@ return_days as (
         on
             cohort_members.tenant_id = events.tenant_id
             and cohort_members.person_id = events.person_id
-            and events.event_at >= cohort_members.cohort_at
+            and cohort_members.cohort_at <= events.event_at
             and (
                 definitions.return_event_name is null
-                or events.event_name = definitions.return_event_name
+                or definitions.return_event_name = events.event_name
             )
 ),
 
 member_cohorts as (
     {%- for grain in grains %}
-    select
-        tenant_id,
-        retention_id,
-        person_id,
-        '{{ grain }}' as cohort_grain,
-        {{ dbt.date_trunc(grain, 'cohort_date') }}::date as cohort_start_date
-    from cohort_members
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            tenant_id,
+            retention_id,
+            person_id,
+            '{{ grain }}' as cohort_grain,
+            {{ dbt.date_trunc(grain, 'cohort_date') }}::date as cohort_start_date
+        from cohort_members
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 
 member_periods as (
     {%- for grain in grains %}
-    select distinct
-        member_cohorts.tenant_id,
-        member_cohorts.retention_id,
-        member_cohorts.person_id,
-        member_cohorts.cohort_grain,
-        member_cohorts.cohort_start_date,
+        select distinct
+            member_cohorts.tenant_id,
+            member_cohorts.retention_id,
+            member_cohorts.person_id,
+            member_cohorts.cohort_grain,
+            member_cohorts.cohort_start_date,
         {{ dbt.datediff(
             'member_cohorts.cohort_start_date',
             dbt.date_trunc(grain, 'return_days.return_date'),
             grain
         ) }} as period_index
-    from member_cohorts
-    inner join return_days
-        on
-            member_cohorts.tenant_id = return_days.tenant_id
-            and member_cohorts.retention_id = return_days.retention_id
-            and member_cohorts.person_id = return_days.person_id
-    where member_cohorts.cohort_grain = '{{ grain }}'
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        from member_cohorts
+        inner join return_days
+            on
+                member_cohorts.tenant_id = return_days.tenant_id
+                and member_cohorts.retention_id = return_days.retention_id
+                and member_cohorts.person_id = return_days.person_id
+        where member_cohorts.cohort_grain = '{{ grain }}'
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 
@@ -117,6 +117,10 @@ cohorts_sized as (
     group by all
 ),
 
+periods as (
+    select unnest(range(0, {{ var('retention_max_periods') }} + 1)) as period_index
+),
+
 cells as (
     select
         cohorts_sized.*,
@@ -129,9 +133,7 @@ cells as (
             end
         )::date as period_end_date
     from cohorts_sized
-    cross join (
-        select unnest(range(0, {{ var('retention_max_periods') }} + 1)) as period_index
-    ) as periods
+    cross join periods
 ),
 
 n_day_counts as (
@@ -173,7 +175,7 @@ unbounded_counts as (
             and cells.retention_id = member_last_periods.retention_id
             and cells.cohort_grain = member_last_periods.cohort_grain
             and cells.cohort_start_date = member_last_periods.cohort_start_date
-            and member_last_periods.last_period_index >= cells.period_index
+            and cells.period_index <= member_last_periods.last_period_index
     group by all
 ),
 
@@ -280,12 +282,12 @@ final as (
         period_index,
         period_label,
         cohort_persons,
+        is_observable,
+        period_end_date,
         case when is_observable then retained_persons end as retained_persons,
         case
             when is_observable then retained_persons / cohort_persons
-        end as retention_rate,
-        is_observable,
-        period_end_date
+        end as retention_rate
     from cells_censored
 )
 
