@@ -111,11 +111,14 @@ def test_dau_covers_every_truth_session_day(marts_build) -> None:
     )
     started = marts_build.rows(
         """
-        select distinct tenant_id, first_platform, strftime(session_date, '%Y-%m-%d')
-        from marts.fct_sessions
-        inner join marts.dim_persons using (tenant_id, person_id)
-        where not is_bot
-            and (analytics_opted_out_at is null or started_at <= analytics_opted_out_at)
+        select distinct
+            sessions.tenant_id, sessions.first_platform,
+            strftime(sessions.session_date, '%Y-%m-%d')
+        from marts.fct_sessions as sessions
+        inner join marts.dim_persons as persons using (tenant_id, person_id)
+        where not persons.is_bot
+            and (persons.analytics_opted_out_at is null
+                 or sessions.started_at <= persons.analytics_opted_out_at)
         """
     )
     assert set(started) == expected
