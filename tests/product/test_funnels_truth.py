@@ -13,7 +13,10 @@ def test_demo_funnel_step_counts_equal_truth(marts_build) -> None:
         group by all
         """
     )
-    actual = {(tenant, funnel): counts for tenant, funnel, counts in rows}
+    truth_funnels = marts_build.truth["funnels"]["steps"]
+    actual = {
+        (tenant, funnel): counts for tenant, funnel, counts in rows if funnel in truth_funnels
+    }
     expected = {
         (tenant, funnel): counts
         for tenant, funnels in marts_build.truth["funnels"]["by_tenant"].items()
@@ -28,7 +31,8 @@ def test_demo_funnel_steps_are_named_as_in_truth(marts_build) -> None:
         "select funnel_id, list(step_name order by step_index) from staging.funnel_steps "
         "group by funnel_id"
     )
-    assert dict(rows) == marts_build.truth["funnels"]["steps"]
+    truth_steps = marts_build.truth["funnels"]["steps"]
+    assert {funnel: steps for funnel, steps in rows if funnel in truth_steps} == truth_steps
 
 
 def test_funnel_progress_agrees_with_step_report(marts_build) -> None:

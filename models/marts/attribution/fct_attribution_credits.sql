@@ -86,8 +86,11 @@ touches_flagged as (
             ) over (partition by tenant_id, conversion_id),
             touch_count
         ) as is_last_non_direct,
+        -- summed in touch order over the whole path: reruns give the same result
         decay_weight / sum(decay_weight) over (
             partition by tenant_id, conversion_id
+            order by touch_position asc
+            rows between unbounded preceding and unbounded following
         ) as decay_share
     from touches_positioned
 ),

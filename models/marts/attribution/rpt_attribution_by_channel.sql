@@ -15,6 +15,8 @@ credits_dated as (
         credits.channel,
         credits.conversion_name,
         credits.currency,
+        credits.conversion_id,
+        credits.touch_id,
         credits.credit,
         credits.revenue_credit,
         (
@@ -33,8 +35,9 @@ credits_summed as (
         conversion_name,
         conversion_date,
         currency,
-        sum(credit) as conversions_credited,
-        sum(revenue_credit) as revenue_credited
+        -- summed in a fixed order, so reruns give the same floating-point result
+        sum(credit order by conversion_id, touch_id) as conversions_credited,
+        sum(revenue_credit order by conversion_id, touch_id) as revenue_credited
     from credits_dated
     group by all
 ),
