@@ -1,0 +1,190 @@
+-- Each conversion's credit split over its touches by every attribution model.
+{%- set transform = var('attribution_path_transform') %}
+{%- if transform not in ['none', 'collapse_repeats', 'first_occurrence'] %}
+    {{ exceptions.raise_compiler_error(
+        "var attribution_path_transform must be none, collapse_repeats or "
+        ~ "first_occurrence; got " ~ transform
+    ) }}
+{%- endif %}
+with
+
+conversions as (
+    select * from {{ ref('fct_conversions') }}
+),
+
+touches as (
+    select * from {{ ref('fct_attribution_touches') }}
+),
+
+touches_eligible as (
+    select
+        conversions.tenant_id,
+        conversions.conversion_id,
+        touches.touch_id,
+        touches.touched_at,
+        touches.channel,
+        epoch(conversions.converted_at) - epoch(touches.touched_at)
+            as seconds_before_conversion,
+        lag(touches.channel) over (
+            partition by conversions.tenant_id, conversions.conversion_id
+            order by touches.touched_at asc, touches.touch_id asc
+        ) as previous_channel,
+        row_number() over (
+            partition by
+                conversions.tenant_id, conversions.conversion_id, touches.channel
+            order by touches.touched_at asc, touches.touch_id asc
+        ) as channel_occurrence
+    from conversions
+    inner join touches
+        on
+            conversions.tenant_id = touches.tenant_id
+            and conversions.person_id = touches.person_id
+            and conversions.converted_at > touches.touched_at
+            and touches.touched_at >= conversions.converted_at
+            - to_days({{ var('attribution_lookback_days') }})
+),
+
+path_transformed as (
+    select *
+    from touches_eligible
+    where
+        {{ {
+            'none': 'true',
+            'collapse_repeats': 'previous_channel is distinct from channel',
+            'first_occurrence': 'channel_occurrence = 1',
+        }[transform] }}
+),
+
+touches_positioned as (
+    select
+        tenant_id,
+        conversion_id,
+        touch_id,
+        touched_at,
+        channel,
+        row_number() over (
+            partition by tenant_id, conversion_id
+            order by touched_at asc, touch_id asc
+        ) as touch_position,
+        count(*) over (partition by tenant_id, conversion_id) as touch_count,
+        pow(
+            0.5,
+            seconds_before_conversion
+            / (86400.0 * {{ var('attribution_half_life_days') }})
+        ) as decay_weight
+    from path_transformed
+),
+
+touches_flagged as (
+    select
+        *,
+        touch_position = touch_count as is_last,
+        -- the last touch whose channel is not Direct; the last touch when all are Direct
+        touch_position = coalesce(
+            max(
+                case when channel != 'Direct' then touch_position end
+            ) over (partition by tenant_id, conversion_id),
+            touch_count
+        ) as is_last_non_direct,
+        -- summed in touch order over the whole path: reruns give the same result
+        decay_weight / sum(decay_weight) over (
+            partition by tenant_id, conversion_id
+            order by touch_position asc
+            rows between unbounded preceding and unbounded following
+        ) as decay_share
+    from touches_positioned
+),
+
+models as (
+    select unnest([
+        'first_touch',
+        'last_touch',
+        'last_non_direct',
+        'linear',
+        'position_based',
+        'time_decay'
+    ]) as attribution_model
+),
+
+credits_computed as (
+    select
+        touches_flagged.tenant_id,
+        touches_flagged.conversion_id,
+        models.attribution_model,
+        touches_flagged.touch_id,
+        touches_flagged.touched_at,
+        touches_flagged.channel,
+        touches_flagged.touch_position,
+        touches_flagged.touch_count,
+        case models.attribution_model
+            when 'first_touch' then (touches_flagged.touch_position = 1)::double
+            when 'last_touch' then touches_flagged.is_last::double
+            when 'last_non_direct' then touches_flagged.is_last_non_direct::double
+            when 'linear' then 1.0 / touches_flagged.touch_count
+            when 'position_based'
+                then case
+                    when touches_flagged.touch_count = 1 then 1.0
+                    when touches_flagged.touch_count = 2 then 0.5
+                    when touches_flagged.touch_position = 1 or touches_flagged.is_last
+                        then 0.4
+                    else 0.2 / (touches_flagged.touch_count - 2)
+                end
+            when 'time_decay' then touches_flagged.decay_share
+        end as credit
+    from touches_flagged
+    cross join models
+),
+
+conversions_untouched as (
+    select
+        conversions.tenant_id,
+        conversions.conversion_id,
+        models.attribution_model,
+        null::varchar as touch_id,
+        null::timestamptz as touched_at,
+        '(no touch)' as channel,
+        0 as touch_position,
+        0 as touch_count,
+        1.0 as credit
+    from conversions
+    cross join models
+    where not exists (
+        select 1
+        from path_transformed
+        where
+            path_transformed.tenant_id = conversions.tenant_id
+            and path_transformed.conversion_id = conversions.conversion_id
+    )
+),
+
+credits_unioned as (
+    select * from credits_computed
+    where credit > 0
+    union all
+    select * from conversions_untouched
+),
+
+final as (
+    select
+        credits_unioned.tenant_id,
+        credits_unioned.conversion_id,
+        conversions.conversion_name,
+        conversions.person_id,
+        conversions.converted_at,
+        credits_unioned.attribution_model,
+        credits_unioned.touch_id,
+        credits_unioned.touched_at,
+        credits_unioned.channel,
+        credits_unioned.touch_position,
+        credits_unioned.touch_count,
+        credits_unioned.credit,
+        conversions.currency,
+        credits_unioned.credit * conversions.revenue as revenue_credit
+    from credits_unioned
+    inner join conversions
+        on
+            credits_unioned.tenant_id = conversions.tenant_id
+            and credits_unioned.conversion_id = conversions.conversion_id
+)
+
+select * from final
