@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +38,12 @@ FRESHNESS_NOT_GATED = ("segment.quarantine",)
 
 @dataclass
 class NightlyPaths:
-    """The files one warehouse path implies."""
+    """The files one warehouse path implies.
+
+    Every copy keeps the published file's stem before its first dot: DuckDB names a file's
+    catalog after it, and dbt's views refer to that catalog, so a view built in
+    `signalhouse.work.duckdb` still resolves once the file is `signalhouse.duckdb`.
+    """
 
     published: Path
 
@@ -73,6 +79,16 @@ class NightlyResult:
     warehouse: Path
     failed_copy: Path | None = None
     check: object | None = None
+
+
+@contextmanager
+def _discard_on_error(work: Path):
+    """An interrupted or failed run (usage error, lock, crash) leaves no work copy behind."""
+    try:
+        yield
+    except BaseException:
+        _remove(work)
+        raise
 
 
 def _wal(path: Path) -> Path:
@@ -164,7 +180,7 @@ def run_nightly(
         "warehouse": str(paths.published),
         "inputs": [str(path) for path in input_paths],
     }
-    with _NightlyLock(paths.lock):
+    with _NightlyLock(paths.lock), _discard_on_error(paths.work):
         prepare_work_copy(paths)
         say(f"nightly {run_id}: working on a copy, {paths.work}")
         summary = ingest(input_paths, paths.work)

@@ -32,8 +32,11 @@ def suites():
 
 @pytest.fixture
 def damaged(marts_build, tmp_path):
-    """A copy of the clean marts warehouse to damage; returns (path, damage(sql))."""
-    copy = tmp_path / "damaged.duckdb"
+    """A copy of the clean marts warehouse to damage; returns (path, damage(sql)).
+
+    Same file name: dbt's views name their catalog, which DuckDB takes from the file name.
+    """
+    copy = tmp_path / marts_build.db.name
     shutil.copy(marts_build.db, copy)
 
     def damage(*statements: str) -> None:
