@@ -219,3 +219,19 @@ def test_a_null_key_fails_the_dbt_test_and_stores_the_failing_row(damaged):
         assert con.execute(f"select count(*) from {table}").fetchone()[0] == 1
     finally:
         con.close()
+
+
+def test_the_check_command_exits_4_and_names_the_failed_suite(
+    damaged, gx_root, monkeypatch, capsys
+):
+    from signalhouse import check as check_module
+    from signalhouse.cli import EXIT_DATA_QUALITY, EXIT_OK, main
+
+    monkeypatch.setattr(check_module, "GX_ROOT", gx_root)
+    db, damage = damaged
+    assert main(["check", "--db", str(db)]) == EXIT_OK
+    damage("insert into marts.fct_events select * from marts.fct_events limit 1")
+    assert main(["check", "--db", str(db)]) == EXIT_DATA_QUALITY
+    err = capsys.readouterr().err
+    assert "failed   marts.fct_events" in err and "data-quality failure" in err
+    assert "Data Docs" in err and "results JSON" in err
