@@ -125,16 +125,21 @@ def _index(results: list[SuiteResult], name: str) -> int:
     return next(i for i, result in enumerate(results) if result.suite == name)
 
 
+def relations(con) -> set[str]:
+    """Every table and view of the warehouse as `schema.name`."""
+    return {
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+    }
+
+
 def _read_frames(db_path: Path, load_id: str | None, suites: list):
     """Run each suite's SQL read-only; return the load id, frames and placeholder results."""
     con = connect(db_path, read_only=True)
     try:
-        present = {
-            f"{schema}.{name}"
-            for schema, name in con.execute(
-                "select table_schema, table_name from information_schema.tables"
-            ).fetchall()
-        }
+        present = relations(con)
         if "raw.ingest_runs" not in present:
             raise CheckUsageError(
                 f"{db_path} has no ingest runs: run `signalhouse ingest PATH` or "

@@ -415,11 +415,11 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from signalhouse.report import write_report
+    from signalhouse.report import latest_manifest, write_report
 
     db_path = resolve_db_path(args.db)
     out = (args.out or db_path.parent / "report.html").resolve()
-    write_report(db_path, out)
+    write_report(db_path, out, latest=latest_manifest(db_path))
     _say(f"report written to {out} (one self-contained file: open it in any browser)")
     return EXIT_OK
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
+from signalhouse.check import relations
 from signalhouse.report.panels import PANELS, Panel, RenderContext
 from signalhouse.warehouse import connect
 
@@ -65,12 +66,7 @@ def render_report(db_path: Path, latest: dict | None = None, panels: list[Panel]
     """The report's HTML for the warehouse at `db_path`, opened read-only."""
     con = connect(db_path, read_only=True)
     try:
-        present = {
-            f"{schema}.{name}"
-            for schema, name in con.execute(
-                "select table_schema, table_name from information_schema.tables"
-            ).fetchall()
-        }
+        present = relations(con)
         last_published, recorded = None, None
         if "audit.run_manifests" in present:
             row = con.execute(
@@ -113,6 +109,16 @@ def render_report(db_path: Path, latest: dict | None = None, panels: list[Panel]
         + "".join(sections)
         + "</body></html>"
     )
+
+
+def latest_manifest(db_path: Path) -> dict | None:
+    """The newest nightly manifest beside the warehouse (runs/<run id>/manifest.json), if any.
+
+    Run ids start with their UTC start time, so the greatest name is the latest run; a failed
+    run is only recorded there (and in its failed copy), never in the published file.
+    """
+    manifests = sorted((db_path.parent / "runs").glob("*/manifest.json"))
+    return json.loads(manifests[-1].read_text()) if manifests else None
 
 
 def write_report(

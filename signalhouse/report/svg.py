@@ -39,6 +39,20 @@ def _svg(width: int, height: int, body: list[str], label: str) -> str:
     )
 
 
+def _frame(series: dict[str, list[float]], width: int, height: int, bottom: int):
+    """Plot area, y maximum and the x axis line with its two y labels, for vertical charts."""
+    left, right, top = 50, 130, 10
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = _nice_max(max((v or 0) for values in series.values() for v in values) if series else 0)
+    axis = [
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        'stroke="#999"/>',
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end">{_fmt(peak)}</text>',
+        f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end">0</text>',
+    ]
+    return left, top, plot_w, plot_h, peak, axis
+
+
 def _legend(names: list[str], x: int, y: int) -> list[str]:
     out = []
     for i, name in enumerate(names):
@@ -73,17 +87,9 @@ def line_chart(
     x_labels: list[str], series: dict[str, list[float]], label: str, width: int = 640
 ) -> str:
     """One line per series over shared x labels (days): sessions per day per tenant."""
-    left, right, top, bottom = 50, 130, 10, 30
     height = 240
-    plot_w, plot_h = width - left - right, height - top - bottom
-    peak = _nice_max(max((v or 0) for values in series.values() for v in values) if series else 0)
+    left, top, plot_w, plot_h, peak, body = _frame(series, width, height, bottom=30)
     n = max(1, len(x_labels) - 1)
-    body = [
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
-        'stroke="#999"/>',
-        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end">{_fmt(peak)}</text>',
-        f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end">0</text>',
-    ]
     step = max(1, -(-len(x_labels) // 5))
     for i, name in enumerate(x_labels):
         if i % step == 0 or i == len(x_labels) - 1:
@@ -115,17 +121,10 @@ def grouped_bar_chart(
     categories: list[str], series: dict[str, list[float]], label: str, width: int = 640
 ) -> str:
     """Vertical bars grouped by category, one colour per series (attribution by model)."""
-    left, top, bottom, right = 50, 10, 60, 130
     height = 260
-    plot_w, plot_h = width - left - right, height - top - bottom
-    peak = _nice_max(max((v or 0) for values in series.values() for v in values) if series else 0)
+    left, top, plot_w, plot_h, peak, body = _frame(series, width, height, bottom=60)
     group_w = plot_w / max(1, len(categories))
     bar_w = max(2.0, (group_w - 6) / max(1, len(series)))
-    body = [
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
-        'stroke="#999"/>',
-        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end">{_fmt(peak)}</text>',
-    ]
     for c, category in enumerate(categories):
         x0 = left + c * group_w + 3
         body.append(

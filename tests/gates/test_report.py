@@ -142,5 +142,8 @@ def test_the_report_command_writes_beside_the_warehouse(nightly_runs, tmp_path, 
 
     out = tmp_path / "r.html"
     assert main(["report", "--db", str(nightly_runs.db), "--out", str(out)]) == 0
-    assert out.read_text().startswith("<!DOCTYPE html>")
+    html = out.read_text()
+    assert html.startswith("<!DOCTYPE html>")
     assert str(out) in capsys.readouterr().err
+    # The latest run beside the warehouse was the empty night: the verdict says so.
+    assert f"{nightly_runs.empty.run_id} failed its gates" in html
