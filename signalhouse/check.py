@@ -25,6 +25,7 @@ from pathlib import Path
 from signalhouse.warehouse import PROJECT_DIR, connect
 
 GX_ROOT = PROJECT_DIR / "expectations"
+SUITES_FILE = PROJECT_DIR / "expectations" / "suites.py"
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
 
@@ -78,7 +79,7 @@ class CheckResult:
 
 def load_suites(path: Path | None = None) -> list:
     """The registry `SUITES` of expectations/suites.py (a file, not an installed package)."""
-    path = path or GX_ROOT / "suites.py"
+    path = path or SUITES_FILE
     spec = importlib.util.spec_from_file_location("signalhouse_expectation_suites", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
