@@ -148,7 +148,10 @@ def publish(paths: NightlyPaths) -> None:
     if paths.published.exists():
         staged = paths.last_good.with_name(paths.last_good.name + ".tmp")
         staged.unlink(missing_ok=True)
-        os.link(paths.published, staged)
+        try:
+            os.link(paths.published, staged)
+        except OSError:  # a file system without hard links: copy instead
+            shutil.copyfile(paths.published, staged)
         os.replace(staged, paths.last_good)
     # Checkpointed on close: the work file has no WAL left to carry along.
     os.replace(paths.work, paths.published)
