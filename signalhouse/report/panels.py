@@ -355,6 +355,36 @@ def _api_latency(ctx: RenderContext) -> str:
     )
 
 
+def _stage_funnel(relation: str, stages: tuple[str, ...]) -> Callable[[RenderContext], str]:
+    """A funnel chart from stage count columns (`sent`, `sent_count`, `emails_sent`, ...)."""
+
+    def render(ctx: RenderContext) -> str:
+        columns = ctx.columns(relation)
+        found = []
+        for stage in stages:
+            column = next(
+                (c for c in columns if c in (stage, f"{stage}_count") or c.endswith(f"_{stage}")),
+                None,
+            )
+            if column:
+                found.append((stage, column))
+        if len(found) < 2:
+            return ctx.preview(relation, f"chart needs stage counts ({', '.join(stages)})")
+        totals = ctx.rows(
+            "select " + ", ".join(f'sum("{column}")' for _, column in found) + f" from {relation}"
+        )[0]
+        name = relation.split(".")[-1]
+        return ctx.chart(
+            name,
+            svg.hbar_chart(
+                [(stage, total) for (stage, _), total in zip(found, totals, strict=True)], name
+            ),
+            f"{relation}: totals per stage, all tenants.",
+        ) + ctx.preview(relation)
+
+    return render
+
+
 def _preview(relation: str, note: str = "") -> Callable[[RenderContext], str]:
     return lambda ctx: ctx.preview(relation, note)
 
@@ -376,13 +406,15 @@ PANELS: list[Panel] = [
         "notifications",
         "Notification funnel",
         ("marts.rpt_notification_funnel",),
-        _preview("marts.rpt_notification_funnel"),
+        _stage_funnel(
+            "marts.rpt_notification_funnel", ("sent", "delivered", "displayed", "opened")
+        ),
     ),
     Panel(
         "emails",
         "E-mail campaigns",
         ("marts.rpt_email_campaigns",),
-        _preview("marts.rpt_email_campaigns"),
+        _stage_funnel("marts.rpt_email_campaigns", ("sent", "delivered", "opened", "clicked")),
     ),
     Panel("sync", "Sync health", ("marts.rpt_sync_health",), _preview("marts.rpt_sync_health")),
     Panel("api", "API latency", ("marts.rpt_api_endpoint_daily",), _api_latency),
