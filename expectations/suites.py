@@ -19,6 +19,8 @@ Add a suite for a new mart in a few lines:
         ),
     ))
 
+For a small aggregate mart checked whole: `SUITES.append(whole_mart("marts.rpt_x", rate("r")))`.
+
 SQL parameters: `$load_id` (the batch checked) and `$batch_loaded_from` (the earliest
 `_loaded_at` of that batch). Derive any column an expectation needs in the SQL (a lag, a sum
 per group, a count of violating rows) so that the frame stays small: DuckDB does the heavy
@@ -85,6 +87,17 @@ def zero(*columns: str) -> tuple[Expect, ...]:
 def always_true(column: str) -> Expect:
     """The SQL derived a boolean that states an invariant; every row must hold it."""
     return expect("column_values_to_be_in_set", column=column, value_set=[True])
+
+
+def whole_mart(relation: str, *expectations: Expect, description: str = "") -> Suite:
+    """A suite over a whole (small, aggregate) mart, named after it."""
+    return Suite(
+        name=relation,
+        relations=(relation,),
+        sql=f"select * from {relation}",
+        expectations=expectations,
+        description=description,
+    )
 
 
 def catalogued_track_events() -> list[str]:
@@ -364,12 +377,7 @@ SUITES += [
             ),
         ),
     ),
-    Suite(
-        name="marts.rpt_retention",
-        relations=("marts.rpt_retention",),
-        sql="select * from marts.rpt_retention",
-        expectations=(rate("retention_rate"),),
-    ),
+    whole_mart("marts.rpt_retention", rate("retention_rate")),
     Suite(
         name="marts.fct_attribution_credits",
         description="Per conversion and model, credits sum to 1.",
@@ -390,18 +398,10 @@ SUITES += [
             rate("min_credit"),
         ),
     ),
-    Suite(
-        name="marts.rpt_attribution_by_channel",
-        relations=("marts.rpt_attribution_by_channel",),
-        sql="select * from marts.rpt_attribution_by_channel",
-        expectations=(*not_null("tenant_id", "attribution_model", "channel"),),
+    whole_mart(
+        "marts.rpt_attribution_by_channel", *not_null("tenant_id", "attribution_model", "channel")
     ),
-    Suite(
-        name="marts.rpt_active_users",
-        relations=("marts.rpt_active_users",),
-        sql="select * from marts.rpt_active_users",
-        expectations=(*not_null("tenant_id"),),
-    ),
+    whole_mart("marts.rpt_active_users", *not_null("tenant_id")),
     Suite(
         name="marts.rpt_experiment_results",
         description="Experiment results carry an SRM flag on every row.",
@@ -422,28 +422,8 @@ SUITES += [
         """,
         expectations=(expect("column_values_to_be_between", column="assignments", max_value=1),),
     ),
-    Suite(
-        name="marts.rpt_notification_funnel",
-        relations=("marts.rpt_notification_funnel",),
-        sql="select * from marts.rpt_notification_funnel",
-        expectations=(*not_null("tenant_id"),),
-    ),
-    Suite(
-        name="marts.rpt_email_campaigns",
-        relations=("marts.rpt_email_campaigns",),
-        sql="select * from marts.rpt_email_campaigns",
-        expectations=(*not_null("tenant_id"),),
-    ),
-    Suite(
-        name="marts.rpt_sync_health",
-        relations=("marts.rpt_sync_health",),
-        sql="select * from marts.rpt_sync_health",
-        expectations=(*not_null("tenant_id"),),
-    ),
-    Suite(
-        name="marts.rpt_api_endpoint_daily",
-        relations=("marts.rpt_api_endpoint_daily",),
-        sql="select * from marts.rpt_api_endpoint_daily",
-        expectations=(*not_null("tenant_id"),),
-    ),
+    whole_mart("marts.rpt_notification_funnel", *not_null("tenant_id")),
+    whole_mart("marts.rpt_email_campaigns", *not_null("tenant_id")),
+    whole_mart("marts.rpt_sync_health", *not_null("tenant_id")),
+    whole_mart("marts.rpt_api_endpoint_daily", *not_null("tenant_id")),
 ]
