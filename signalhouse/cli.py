@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from signalhouse import __version__
+from signalhouse.check import CheckUsageError
 from signalhouse.warehouse import DB_ENV_VAR, WarehouseLockedError, resolve_db_path
 
 EXIT_OK = 0
@@ -129,21 +130,46 @@ def build_parser() -> argparse.ArgumentParser:
 
     nightly = commands.add_parser(
         "nightly",
-        help="ingest the new files, then build and test the warehouse",
-        description="The nightly run: ingest PATHs, then `dbt build`. Later versions add "
-        "Great Expectations checks, atomic publish and the report.",
+        help="ingest, build, check and publish atomically; write the manifest and report",
+        description="The nightly run, on a working copy of the warehouse: ingest PATHs, "
+        "incremental `dbt build`, dbt source freshness, the Great Expectations checkpoint; "
+        "only if every gate passes is the copy renamed onto the warehouse file (the previous "
+        "one kept as <name>.last-good.duckdb). Writes runs/<run id>/manifest.json beside the "
+        "warehouse, a row in audit.run_manifests, and report.html.",
+        epilog="Exit codes: 0 published, 2 usage error, 3 warehouse locked, 4 data-quality "
+        "failure (not published), 5 build error (not published), 1 internal error.",
     )
     nightly.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     nightly.add_argument("--tenant", help="tenant of these files")
+    nightly.add_argument("--no-report", action="store_true", help="skip the HTML report")
     _db_argument(nightly)
 
-    for name, text in [
-        ("check", "run the Great Expectations checkpoint"),
-        ("report", "write the static HTML report"),
-        ("erase", "erase a person everywhere (tombstone)"),
-    ]:
-        stub = commands.add_parser(name, help=f"{text} (not available yet)")
-        _db_argument(stub)
+    check = commands.add_parser(
+        "check",
+        help="run the Great Expectations checkpoint on a load batch and the marts",
+        description="Validate the batch of one ingest run (default: the latest) in raw and "
+        "staging, and the marts, with the suites of expectations/suites.py. Writes the "
+        "results as JSON (runs/<run id>/expectations.json beside the warehouse) and GX Data "
+        "Docs (expectations/gx/uncommitted/data_docs/local_site/index.html).",
+        epilog="Exit codes: 0 every suite passed or was skipped (mart not built), 4 a suite "
+        "failed, 2 usage error, 3 warehouse locked.",
+    )
+    check.add_argument("--load-id", help="the ingest run to check (raw.ingest_runs.load_id)")
+    _db_argument(check)
+
+    report = commands.add_parser(
+        "report",
+        help="write the static HTML report (self-contained: no network needed)",
+        description="Read the warehouse read-only and write one HTML file with inline "
+        "charts: the verdict of the last run, data quality, sessions, and a panel per mart.",
+    )
+    report.add_argument(
+        "--out", type=Path, help="output file (default: report.html beside the warehouse)"
+    )
+    _db_argument(report)
+
+    erase = commands.add_parser("erase", help="erase a person everywhere (not available yet)")
+    _db_argument(erase)
 
     bench = commands.add_parser(
         "bench",
@@ -166,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ingest": _ingest,
         "build": _build,
         "nightly": _nightly,
+        "check": _check,
+        "report": _report,
         "bench": _bench,
     }.get(args.command)
     try:
@@ -179,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WarehouseLockedError as exc:
         _say(f"error: {exc}")
         return EXIT_LOCKED
-    except (UsageError, FileNotFoundError) as exc:
+    except (UsageError, FileNotFoundError, CheckUsageError) as exc:
         _say(f"error: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -341,9 +369,59 @@ def run_build(command: list[str], db_path: Path) -> int:
 
 
 def _nightly(args: argparse.Namespace) -> int:
+    from signalhouse.nightly import run_nightly
+
+    result = run_nightly(
+        args.paths,
+        resolve_db_path(args.db),
+        ingest=lambda paths, db_path: run_ingest(paths, db_path, args.tenant),
+        report=not args.no_report,
+        say=_say,
+    )
+    expectations = result.manifest.get("expectations") or {}
+    _say(
+        f"expectations: {expectations.get('passed', 0)} passed, "
+        f"{expectations.get('failed', 0)} failed, {expectations.get('skipped', 0)} skipped "
+        "(mart not built)"
+    )
+    _say(("ok: " if result.published else "data-quality gate failed: ") + result.message)
+    _say(f"  run manifest  {result.manifest_path}")
+    if expectations.get("data_docs"):
+        _say(f"  Data Docs     {expectations['data_docs']}")
+    if result.manifest.get("report"):
+        _say(f"  report        {result.manifest['report']}")
+    return result.exit_code
+
+
+def _check(args: argparse.Namespace) -> int:
+    from signalhouse.check import format_check, run_check
+
     db_path = resolve_db_path(args.db)
-    run_ingest(args.paths, db_path, args.tenant)
-    return run_build(["build"], db_path)
+    if not db_path.exists():
+        raise UsageError(
+            f"warehouse {db_path} does not exist: run `signalhouse nightly PATH` first"
+        )
+    _say("running the Great Expectations checkpoint (GX takes a few seconds to start)...")
+    check = run_check(db_path, load_id=args.load_id)
+    for line in format_check(check):
+        _say(line)
+    if check.success:
+        return EXIT_OK
+    _say(
+        "data-quality failure: see the failed suites above, the results JSON and Data Docs; "
+        "fix the input or the model, then run `signalhouse nightly` again"
+    )
+    return EXIT_DATA_QUALITY
+
+
+def _report(args: argparse.Namespace) -> int:
+    from signalhouse.report import latest_manifest, write_report
+
+    db_path = resolve_db_path(args.db)
+    out = (args.out or db_path.parent / "report.html").resolve()
+    write_report(db_path, out, latest=latest_manifest(db_path))
+    _say(f"report written to {out} (one self-contained file: open it in any browser)")
+    return EXIT_OK
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ def test_the_parser_knows_every_command():
 
 
 def test_commands_not_built_yet_say_so_with_their_own_exit_code(capsys):
-    assert main(["check"]) == EXIT_NOT_AVAILABLE
+    assert main(["erase"]) == EXIT_NOT_AVAILABLE
     assert "not available" in capsys.readouterr().err
 
 

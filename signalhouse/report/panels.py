@@ -1,0 +1,421 @@
+"""The report's panels: a registry of mart -> panel.
+
+A panel names the relations it reads and renders HTML from a read-only connection. A panel
+whose relation is absent is shown as "skipped: mart not built". Add one in a few lines:
+
+    PANELS.append(Panel(
+        name="my_topic",
+        title="My topic",
+        relations=("marts.rpt_my_topic",),
+        render=lambda ctx: ctx.chart("my_topic", svg.hbar_chart(
+            ctx.rows("select label, value from marts.rpt_my_topic"), "My topic"), "caption"),
+    ))
+
+Charts where people would rather look than read (trends, funnels, heatmaps, intervals);
+tables where they would rather read (gate results, freshness, exact counts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import escape
+
+from signalhouse.report import svg
+
+
+@dataclass(frozen=True)
+class Panel:
+    name: str
+    title: str
+    relations: tuple[str, ...]
+    render: Callable[[RenderContext], str]
+    description: str = ""
+
+
+class RenderContext:
+    """What a panel may use: the read-only connection, the latest run manifest, helpers."""
+
+    def __init__(self, con, manifest: dict | None):
+        self.con = con
+        self.manifest = manifest or {}
+
+    def rows(self, sql: str, params: list | None = None) -> list[tuple]:
+        return self.con.execute(sql, params or []).fetchall()
+
+    def columns(self, relation: str) -> list[str]:
+        schema, name = relation.split(".", 1)
+        return [
+            row[0]
+            for row in self.rows(
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, name],
+            )
+        ]
+
+    def pick(self, relation: str, *candidates: str) -> str | None:
+        """The first candidate column the relation has (marts name things their own way)."""
+        present = self.columns(relation)
+        return next((c for c in candidates if c in present), None)
+
+    @staticmethod
+    def chart(name: str, svg_markup: str, caption: str = "") -> str:
+        return (
+            f'<figure class="chart" data-chart="{escape(name)}">{svg_markup}'
+            f"<figcaption>{escape(caption)}</figcaption></figure>"
+        )
+
+    @staticmethod
+    def table(headers: list[str], rows: list, caption: str = "") -> str:
+        head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{_cell(value)}</td>" for value in row) + "</tr>" for row in rows
+        )
+        cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+        return (
+            f'<table class="data">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        )
+
+    def preview(self, relation: str, note: str = "", limit: int = 30) -> str:
+        """A plain table of a mart's first rows, when a chart's columns are not there."""
+        columns = self.columns(relation)[:10]
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        rows = self.rows(f"select {quoted} from {relation} limit {limit}")
+        text = f'<p class="note">{escape(note)}</p>' if note else ""
+        return text + self.table(columns, rows, f"{relation}: first {len(rows)} rows")
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return escape("" if value is None else str(value))
+
+
+# --- panels for what exists on main ------------------------------------------------------
+
+
+def _sessions_per_day(ctx: RenderContext) -> str:
+    data = ctx.rows(
+        "select tenant_id, session_date, count(*) from marts.fct_sessions "
+        "group by all order by session_date, tenant_id"
+    )
+    days = sorted({str(day) for _, day, _ in data})
+    series: dict[str, list[float]] = {}
+    for tenant, day, count in data:
+        series.setdefault(tenant, [0.0] * len(days))[days.index(str(day))] = count
+    return ctx.chart(
+        "sessions_per_day",
+        svg.line_chart(days, series, "Sessions per day by tenant"),
+        "Sessions per day (tenant's local calendar), one line per tenant.",
+    )
+
+
+def _gate_results(ctx: RenderContext) -> str:
+    manifest = ctx.manifest
+    if not manifest:
+        return '<p class="note">No run manifest yet: run `signalhouse nightly`.</p>'
+    parts = []
+    counts = (manifest.get("dbt") or {}).get("counts") or {}
+    rows = [
+        (kind, ", ".join(f"{status} {n}" for status, n in sorted(by_status.items())))
+        for kind, by_status in sorted(counts.items())
+    ]
+    parts.append(ctx.table(["dbt nodes", "by status"], rows, "dbt build"))
+    not_passing = (manifest.get("dbt") or {}).get("not_passing") or []
+    if not_passing:
+        parts.append(
+            ctx.table(
+                ["dbt node", "status", "failing rows", "message"],
+                [
+                    (n["unique_id"], n["status"], n.get("failures"), n.get("message"))
+                    for n in not_passing
+                ],
+                "dbt nodes that did not pass (failing rows: schema audit)",
+            )
+        )
+    suites = (manifest.get("expectations") or {}).get("suites") or []
+    parts.append(
+        ctx.table(
+            ["expectation suite", "status", "rows", "detail"],
+            [(s["suite"], s["status"], s.get("rows"), s.get("detail")) for s in suites],
+            "Great Expectations (skipped: mart not built)",
+        )
+    )
+    freshness = manifest.get("freshness") or []
+    parts.append(
+        ctx.table(
+            ["source", "freshness", "newest load", "age (h)"],
+            [(f["source"], f["status"], f["max_loaded_at"], f["age_hours"]) for f in freshness],
+            "Source freshness (warn after 26 h, error after 50 h)",
+        )
+    )
+    return "".join(parts)
+
+
+def _data_quality(ctx: RenderContext) -> str:
+    parts = []
+    reasons = ctx.rows(
+        "select reason, count(*) from raw.quarantine group by reason order by 2 desc, 1"
+    )
+    if reasons:
+        parts.append(
+            ctx.chart(
+                "quarantine_by_reason",
+                svg.hbar_chart(reasons, "Quarantined lines by reason"),
+                "Quarantined lines by reason, all loads (see raw.quarantine).",
+            )
+        )
+    else:
+        parts.append('<p class="note">No line has ever been quarantined.</p>')
+    this_run = (ctx.manifest.get("ingest") or {}).get("quarantine_by_reason") or {}
+    totals = ctx.rows(
+        "select count(*), sum(lines_loaded), sum(lines_quarantined), sum(lines_blank) "
+        "from raw.files"
+    )[0]
+    parts.append(
+        ctx.table(
+            ["files", "lines loaded", "lines quarantined", "blank lines", "quarantined this run"],
+            [(*totals, ", ".join(f"{k} {v}" for k, v in this_run.items()) or "none")],
+            "Ingest ledger totals (raw.files)",
+        )
+    )
+    if "stg_segment__event_duplicates" in {
+        r[0]
+        for r in ctx.rows(
+            "select table_name from information_schema.tables where table_schema = 'staging'"
+        )
+    }:
+        dedup = ctx.rows(
+            "select reason, count(*) from staging.stg_segment__event_duplicates "
+            "group by reason order by reason"
+        )
+        staged = ctx.rows("select count(*) from staging.stg_segment__events")[0][0]
+        parts.append(
+            ctx.table(
+                ["removed copies", "count"],
+                [*dedup, ("events kept (staging)", staged)],
+                "Deduplication (staging.stg_segment__event_duplicates)",
+            )
+        )
+    loads = ctx.rows(
+        "select tenant_id, max(_loaded_at), count(*) from raw.events group by 1 order by 1"
+    )
+    parts.append(
+        ctx.table(
+            ["tenant", "newest load", "events in raw"], loads, "Freshness of raw.events by tenant"
+        )
+    )
+    parts.append(_gate_results(ctx))
+    history = []
+    if "run_manifests" in {
+        r[0]
+        for r in ctx.rows(
+            "select table_name from information_schema.tables where table_schema = 'audit'"
+        )
+    }:
+        history = ctx.rows(
+            "select run_id, status, exit_code, files_loaded, lines_loaded, lines_quarantined, "
+            "dbt_tests_passed, dbt_tests_failed, expectations_passed, expectations_failed "
+            "from audit.run_manifests order by started_at desc limit 14"
+        )
+    parts.append(
+        ctx.table(
+            [
+                "run",
+                "status",
+                "exit",
+                "files",
+                "lines",
+                "quarantined",
+                "tests ok",
+                "tests failed",
+                "suites ok",
+                "suites failed",
+            ],
+            history,
+            "Published runs (audit.run_manifests)",
+        )
+    )
+    return "".join(parts)
+
+
+# --- panels for marts other branches are building (charts if their columns are there) ----
+
+
+def _funnels(ctx: RenderContext) -> str:
+    relation = "marts.rpt_funnel_steps"
+    label = ctx.pick(relation, "step_name", "step_event", "step_number")
+    value = ctx.pick(relation, "persons", "persons_reached", "users")
+    funnel = ctx.pick(relation, "funnel_name", "funnel_id")
+    if not (label and value and funnel and ctx.pick(relation, "step_number")):
+        return ctx.preview(relation, "chart needs funnel_name, step_number, persons")
+    parts = []
+    for tenant, name in ctx.rows(
+        f"select distinct tenant_id, {funnel} from {relation} order by 1, 2"
+    ):
+        steps = ctx.rows(
+            f"select {label}::varchar, sum({value}) from {relation} "
+            f"where tenant_id = ? and {funnel} = ? group by step_number, 1 order by step_number",
+            [tenant, name],
+        )
+        parts.append(
+            ctx.chart(
+                f"funnel_{tenant}_{name}",
+                svg.hbar_chart(steps, f"Funnel {name} ({tenant})"),
+                f"Funnel {name}, tenant {tenant}: persons reaching each step.",
+            )
+        )
+    return "".join(parts)
+
+
+def _retention(ctx: RenderContext) -> str:
+    relation = "marts.rpt_retention"
+    cohort = ctx.pick(relation, "cohort_week", "cohort_date", "cohort_month", "cohort")
+    period = ctx.pick(relation, "period_number", "weeks_since_cohort", "days_since_cohort")
+    rate = ctx.pick(relation, "retention_rate", "retained_rate", "rate")
+    if not (cohort and period and rate):
+        return ctx.preview(relation, "heatmap needs a cohort, a period and retention_rate")
+    data = ctx.rows(
+        f"select {cohort}::varchar, {period}::varchar, avg({rate}) from {relation} "
+        f"group by 1, 2, {period} order by 1, {period}"
+    )
+    cohorts = sorted({c for c, _, _ in data})
+    periods = list(dict.fromkeys(p for _, p, _ in data))
+    values = {(c, p): v for c, p, v in data}
+    return ctx.chart(
+        "retention_heatmap",
+        svg.heatmap(cohorts, periods, values, "Retention by cohort"),
+        "Share of each cohort active in each later period (all tenants).",
+    )
+
+
+def _attribution(ctx: RenderContext) -> str:
+    relation = "marts.rpt_attribution_by_channel"
+    model = ctx.pick(relation, "attribution_model", "model")
+    value = ctx.pick(relation, "credited_conversions", "conversions", "credit", "credits")
+    if not (model and value and ctx.pick(relation, "channel")):
+        return ctx.preview(relation, "chart needs channel, attribution_model and conversions")
+    data = ctx.rows(f"select channel, {model}, sum({value}) from {relation} group by 1, 2")
+    channels = sorted({c for c, _, _ in data})
+    series: dict[str, list[float]] = {}
+    for channel, name, amount in data:
+        series.setdefault(name, [0.0] * len(channels))[channels.index(channel)] = amount
+    return ctx.chart(
+        "attribution_by_channel",
+        svg.grouped_bar_chart(channels, series, "Attribution by channel and model"),
+        "Conversions credited to each channel, one bar per attribution model.",
+    )
+
+
+def _experiments(ctx: RenderContext) -> str:
+    relation = "marts.rpt_experiment_results"
+    point = ctx.pick(relation, "lift", "relative_lift", "absolute_lift", "effect")
+    low = ctx.pick(relation, "ci_low", "lift_ci_lower", "ci_lower", "lift_ci_low")
+    high = ctx.pick(relation, "ci_high", "lift_ci_upper", "ci_upper", "lift_ci_high")
+    if not (point and low and high):
+        return ctx.preview(relation, "chart needs lift with ci_low / ci_high")
+    data = ctx.rows(
+        f"select concat_ws(' / ', experiment_id, variant), {point}, {low}, {high} "
+        f"from {relation} where {point} is not null order by 1"
+    )
+    srm = ctx.pick(relation, "is_srm_detected", "has_srm", "srm_flag")
+    chart = ctx.chart(
+        "experiment_intervals",
+        svg.interval_chart(data, "Experiment effects with 95% confidence intervals"),
+        "Effect of each variant against control with its confidence interval.",
+    )
+    note = ""
+    if srm:
+        flagged = ctx.rows(f"select count(*) from {relation} where {srm}")[0][0]
+        note = f'<p class="note">Rows flagged for sample-ratio mismatch: {flagged}.</p>'
+    return chart + note
+
+
+def _api_latency(ctx: RenderContext) -> str:
+    relation = "marts.rpt_api_endpoint_daily"
+    endpoint = ctx.pick(relation, "endpoint", "route", "path")
+    percentiles = [
+        c
+        for c in ctx.columns(relation)
+        if any(p in c for p in ("p50", "p90", "p95", "p99")) and "latency" in c
+    ]
+    if not (endpoint and percentiles):
+        return ctx.preview(relation, "chart needs endpoint and latency percentile columns")
+    aggregates = ", ".join(f"avg({c})" for c in percentiles)
+    data = ctx.rows(f"select {endpoint}, {aggregates} from {relation} group by 1 order by 1")
+    endpoints = [row[0] for row in data]
+    series = {c: [row[i + 1] for row in data] for i, c in enumerate(percentiles)}
+    return ctx.chart(
+        "api_latency_percentiles",
+        svg.grouped_bar_chart(endpoints, series, "API latency percentiles by endpoint"),
+        "Latency percentiles per endpoint (mean of daily values, ms).",
+    )
+
+
+def _stage_funnel(relation: str, stages: tuple[str, ...]) -> Callable[[RenderContext], str]:
+    """A funnel chart from stage count columns (`sent`, `sent_count`, `emails_sent`, ...)."""
+
+    def render(ctx: RenderContext) -> str:
+        columns = ctx.columns(relation)
+        found = []
+        for stage in stages:
+            column = next(
+                (c for c in columns if c in (stage, f"{stage}_count") or c.endswith(f"_{stage}")),
+                None,
+            )
+            if column:
+                found.append((stage, column))
+        if len(found) < 2:
+            return ctx.preview(relation, f"chart needs stage counts ({', '.join(stages)})")
+        totals = ctx.rows(
+            "select " + ", ".join(f'sum("{column}")' for _, column in found) + f" from {relation}"
+        )[0]
+        name = relation.split(".")[-1]
+        return ctx.chart(
+            name,
+            svg.hbar_chart(
+                [(stage, total) for (stage, _), total in zip(found, totals, strict=True)], name
+            ),
+            f"{relation}: totals per stage, all tenants.",
+        ) + ctx.preview(relation)
+
+    return render
+
+
+def _preview(relation: str, note: str = "") -> Callable[[RenderContext], str]:
+    return lambda ctx: ctx.preview(relation, note)
+
+
+PANELS: list[Panel] = [
+    Panel(
+        "data_quality",
+        "Data quality",
+        ("raw.events", "raw.files", "raw.quarantine"),
+        _data_quality,
+        "Quarantine by reason, deduplication, gate results, freshness and run history.",
+    ),
+    Panel("sessions", "Sessions per day", ("marts.fct_sessions",), _sessions_per_day),
+    Panel("funnels", "Funnels", ("marts.rpt_funnel_steps",), _funnels),
+    Panel("retention", "Retention", ("marts.rpt_retention",), _retention),
+    Panel("attribution", "Attribution", ("marts.rpt_attribution_by_channel",), _attribution),
+    Panel("experiments", "Experiments", ("marts.rpt_experiment_results",), _experiments),
+    Panel(
+        "notifications",
+        "Notification funnel",
+        ("marts.rpt_notification_funnel",),
+        _stage_funnel(
+            "marts.rpt_notification_funnel", ("sent", "delivered", "displayed", "opened")
+        ),
+    ),
+    Panel(
+        "emails",
+        "E-mail campaigns",
+        ("marts.rpt_email_campaigns",),
+        _stage_funnel("marts.rpt_email_campaigns", ("sent", "delivered", "opened", "clicked")),
+    ),
+    Panel("sync", "Sync health", ("marts.rpt_sync_health",), _preview("marts.rpt_sync_health")),
+    Panel("api", "API latency", ("marts.rpt_api_endpoint_daily",), _api_latency),
+]
