@@ -168,7 +168,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_argument(report)
 
-    erase = commands.add_parser("erase", help="erase a person everywhere (not available yet)")
+    erase = commands.add_parser(
+        "erase",
+        help="erase a person everywhere, and keep them out of every later ingest",
+        description="Tombstone the person's identifiers (keyed hashes only), move their raw "
+        "events out, delete every row that names them, rebuild the aggregates, check that "
+        "nothing names them, and rewrite the warehouse file.",
+    )
+    erase.add_argument("--tenant", required=True, help="the tenant the person belongs to")
+    who = erase.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user-id", help="the person's user id")
+    who.add_argument("--anonymous-id", help="one of the person's anonymous ids")
+    who.add_argument("--email", help="the person's e-mail address (matched by its hash)")
     _db_argument(erase)
 
     bench = commands.add_parser(
@@ -194,6 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "nightly": _nightly,
         "check": _check,
         "report": _report,
+        "erase": _erase,
         "bench": _bench,
     }.get(args.command)
     try:
@@ -333,6 +345,36 @@ def _print_ingest_summary(summary, seconds: float) -> None:
             _say(f"warning: {result.path}: {result.status_detail}")
     if summary.total("lines_quarantined"):
         _say("  inspect rejected lines: select reason, detail, excerpt from raw.quarantine")
+
+
+def _erase(args: argparse.Namespace) -> int:
+    from signalhouse.erase import ErasureError, erase
+
+    db_path = resolve_db_path(args.db)
+    if not db_path.exists():
+        raise UsageError(f"warehouse {db_path} does not exist: nothing to erase")
+    try:
+        result = erase(
+            db_path,
+            args.tenant,
+            user_id=args.user_id,
+            anonymous_id=args.anonymous_id,
+            email=args.email,
+        )
+    except ErasureError as exc:
+        _say(f"error: {exc}")
+        return EXIT_BUILD_ERROR
+    found = (
+        f"person {', '.join(result.person_ids)}"
+        if result.person_ids
+        else "no person with that identifier yet (the tombstone keeps them out of later loads)"
+    )
+    _say(
+        f"erased in tenant {result.tenant} ({result.request_id}): {found}; "
+        f"{result.identifiers} identifiers tombstoned, {result.raw_events_erased:,} raw events "
+        f"removed, rows deleted from {len(result.rows_deleted)} tables; aggregates rebuilt"
+    )
+    return EXIT_OK
 
 
 def _build(args: argparse.Namespace) -> int:

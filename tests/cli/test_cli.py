@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from signalhouse.cli import EXIT_NOT_AVAILABLE, EXIT_USAGE, build_parser, main
+from signalhouse.cli import EXIT_USAGE, build_parser, main
 
 COMMANDS = ["generate", "ingest", "build", "nightly", "check", "report", "erase", "bench"]
 
@@ -25,9 +25,19 @@ def test_the_parser_knows_every_command():
     assert set(subparsers) == set(COMMANDS)
 
 
-def test_commands_not_built_yet_say_so_with_their_own_exit_code(capsys):
-    assert main(["erase"]) == EXIT_NOT_AVAILABLE
-    assert "not available" in capsys.readouterr().err
+def test_erase_needs_a_tenant_and_exactly_one_identifier(capsys):
+    for argv in (["erase", "--user-id", "u"], ["erase", "--tenant", "acme"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == EXIT_USAGE
+    with pytest.raises(SystemExit):
+        main(["erase", "--tenant", "acme", "--user-id", "u", "--email", "a@b.co"])
+
+
+def test_erase_on_a_missing_warehouse_is_a_usage_error(tmp_path, capsys):
+    code = main(["erase", "--tenant", "acme", "--user-id", "u", "--db", str(tmp_path / "x.duckdb")])
+    assert code == EXIT_USAGE
+    assert "nothing to erase" in capsys.readouterr().err
 
 
 def test_a_folder_without_input_files_is_a_usage_error(tmp_path, capsys):
