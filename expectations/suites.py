@@ -355,23 +355,25 @@ SUITES: list[Suite] = [
 SUITES += [
     Suite(
         name="marts.rpt_funnel_steps",
-        description="Funnel steps: rates in [0, 1], entrants never increase step to step.",
+        description="Funnel steps: rates in [0, 1], completions never increase step to step.",
         relations=("marts.rpt_funnel_steps",),
         sql="""
             select
                 *,
-                lag(persons) over (
-                    partition by tenant_id, funnel_name order by step_number
+                lag(persons_completed) over (
+                    partition by tenant_id, funnel_id, breakdown_type, breakdown_value
+                    order by step_index
                 ) as persons_at_previous_step
             from marts.rpt_funnel_steps
         """,
         expectations=(
-            *not_null("tenant_id", "funnel_name", "step_number", "persons"),
-            rate("conversion_rate_from_start"),
+            *not_null("tenant_id", "funnel_id", "step_index", "persons_completed"),
+            rate("conversion_from_start"),
+            rate("conversion_from_previous"),
             expect(
                 "column_pair_values_a_to_be_greater_than_b",
                 column_A="persons_at_previous_step",
-                column_B="persons",
+                column_B="persons_completed",
                 or_equal=True,
                 ignore_row_if="either_value_is_missing",
             ),
@@ -404,12 +406,25 @@ SUITES += [
     whole_mart("marts.rpt_active_users", *not_null("tenant_id")),
     Suite(
         name="marts.rpt_experiment_results",
-        description="Experiment results carry an SRM flag on every row.",
+        description="Experiment results: keys present, p-values in [0, 1].",
         relations=("marts.rpt_experiment_results",),
         sql="select * from marts.rpt_experiment_results",
         expectations=(
-            expect("column_to_exist", column="is_srm_detected"),
-            *not_null("tenant_id", "experiment_id", "variant", "is_srm_detected"),
+            *not_null("tenant_id", "experiment_id", "variant_id", "metric_id"),
+            rate("p_value"),
+            rate("p_value_holm"),
+            rate("p_value_benjamini_hochberg"),
+        ),
+    ),
+    Suite(
+        name="marts.rpt_experiment_health",
+        description="Every experiment variant carries a sample-ratio-mismatch flag.",
+        relations=("marts.rpt_experiment_health",),
+        sql="select * from marts.rpt_experiment_health",
+        expectations=(
+            expect("column_to_exist", column="is_sample_ratio_mismatch"),
+            *not_null("tenant_id", "experiment_id", "variant_id", "is_sample_ratio_mismatch"),
+            rate("srm_p_value"),
         ),
     ),
     Suite(

@@ -247,58 +247,64 @@ def _data_quality(ctx: RenderContext) -> str:
 
 def _funnels(ctx: RenderContext) -> str:
     relation = "marts.rpt_funnel_steps"
-    label = ctx.pick(relation, "step_name", "step_event", "step_number")
-    value = ctx.pick(relation, "persons", "persons_reached", "users")
-    funnel = ctx.pick(relation, "funnel_name", "funnel_id")
-    if not (label and value and funnel and ctx.pick(relation, "step_number")):
-        return ctx.preview(relation, "chart needs funnel_name, step_number, persons")
     parts = []
-    for tenant, name in ctx.rows(
-        f"select distinct tenant_id, {funnel} from {relation} order by 1, 2"
+    for tenant, funnel in ctx.rows(
+        f"select distinct tenant_id, funnel_id from {relation} "
+        "where breakdown_type = 'all' order by 1, 2"
     ):
         steps = ctx.rows(
-            f"select {label}::varchar, sum({value}) from {relation} "
-            f"where tenant_id = ? and {funnel} = ? group by step_number, 1 order by step_number",
-            [tenant, name],
+            f"select step_index || '. ' || step_name, persons_completed from {relation} "
+            "where tenant_id = ? and funnel_id = ? and breakdown_type = 'all' "
+            "order by step_index",
+            [tenant, funnel],
         )
         parts.append(
             ctx.chart(
-                f"funnel_{tenant}_{name}",
-                svg.hbar_chart(steps, f"Funnel {name} ({tenant})"),
-                f"Funnel {name}, tenant {tenant}: persons reaching each step.",
+                f"funnel_{tenant}_{funnel}",
+                svg.hbar_chart(steps, f"Funnel {funnel} ({tenant})"),
+                f"Funnel {funnel}, tenant {tenant}: persons completing each step.",
             )
         )
-    return "".join(parts)
+    return "".join(parts) or ctx.preview(relation, "no funnel rows yet")
 
 
 def _retention(ctx: RenderContext) -> str:
     relation = "marts.rpt_retention"
-    cohort = ctx.pick(relation, "cohort_week", "cohort_date", "cohort_month", "cohort")
-    period = ctx.pick(relation, "period_number", "weeks_since_cohort", "days_since_cohort")
-    rate = ctx.pick(relation, "retention_rate", "retained_rate", "rate")
-    if not (cohort and period and rate):
-        return ctx.preview(relation, "heatmap needs a cohort, a period and retention_rate")
-    data = ctx.rows(
-        f"select {cohort}::varchar, {period}::varchar, avg({rate}) from {relation} "
-        f"group by 1, 2, {period} order by 1, {period}"
-    )
-    cohorts = sorted({c for c, _, _ in data})
-    periods = list(dict.fromkeys(p for _, p, _ in data))
-    values = {(c, p): v for c, p, v in data}
-    return ctx.chart(
-        "retention_heatmap",
-        svg.heatmap(cohorts, periods, values, "Retention by cohort"),
-        "Share of each cohort active in each later period (all tenants).",
-    )
+    # One heatmap per tenant: the first weekly n-day definition, observable cells only (a period
+    # that has not ended is not a zero).
+    parts = []
+    for tenant, retention_id, mode in ctx.rows(
+        f"select tenant_id, min(retention_id), 'n_day' from {relation} "
+        "where cohort_grain = 'week' and retention_mode = 'n_day' group by 1 order by 1"
+    ):
+        data = ctx.rows(
+            f"select cohort_start_date::varchar, period_index::varchar, retention_rate "
+            f"from {relation} where tenant_id = ? and retention_id = ? and cohort_grain = "
+            "'week' and retention_mode = ? and is_observable order by 1, period_index",
+            [tenant, retention_id, mode],
+        )
+        cohorts = sorted({c for c, _, _ in data})
+        periods = list(dict.fromkeys(p for _, p, _ in data))
+        values = {(c, p): v for c, p, v in data}
+        parts.append(
+            ctx.chart(
+                f"retention_heatmap_{tenant}",
+                svg.heatmap(cohorts, periods, values, f"Weekly retention ({tenant})"),
+                f"{retention_id} ({mode}), tenant {tenant}: share of each weekly cohort "
+                "active in each later week; unfinished weeks are left blank.",
+            )
+        )
+    return "".join(parts) or ctx.preview(relation, "no weekly retention rows yet")
 
 
 def _attribution(ctx: RenderContext) -> str:
     relation = "marts.rpt_attribution_by_channel"
-    model = ctx.pick(relation, "attribution_model", "model")
-    value = ctx.pick(relation, "credited_conversions", "conversions", "credit", "credits")
-    if not (model and value and ctx.pick(relation, "channel")):
-        return ctx.preview(relation, "chart needs channel, attribution_model and conversions")
-    data = ctx.rows(f"select channel, {model}, sum({value}) from {relation} group by 1, 2")
+    data = ctx.rows(
+        f"select channel, attribution_model, sum(conversions_credited) from {relation} "
+        "group by 1, 2"
+    )
+    if not data:
+        return ctx.preview(relation, "no attributed conversions yet")
     channels = sorted({c for c, _, _ in data})
     series: dict[str, list[float]] = {}
     for channel, name, amount in data:
@@ -306,31 +312,28 @@ def _attribution(ctx: RenderContext) -> str:
     return ctx.chart(
         "attribution_by_channel",
         svg.grouped_bar_chart(channels, series, "Attribution by channel and model"),
-        "Conversions credited to each channel, one bar per attribution model.",
+        "Conversions credited to each channel, one bar per attribution model (all tenants).",
     )
 
 
 def _experiments(ctx: RenderContext) -> str:
     relation = "marts.rpt_experiment_results"
-    point = ctx.pick(relation, "lift", "relative_lift", "absolute_lift", "effect")
-    low = ctx.pick(relation, "ci_low", "lift_ci_lower", "ci_lower", "lift_ci_low")
-    high = ctx.pick(relation, "ci_high", "lift_ci_upper", "ci_upper", "lift_ci_high")
-    if not (point and low and high):
-        return ctx.preview(relation, "chart needs lift with ci_low / ci_high")
     data = ctx.rows(
-        f"select concat_ws(' / ', experiment_id, variant), {point}, {low}, {high} "
-        f"from {relation} where {point} is not null order by 1"
+        f"select concat_ws(' / ', tenant_id, experiment_id, variant_id, metric_id), "
+        "relative_difference, relative_ci_lower, relative_ci_upper "
+        f"from {relation} where not is_control and relative_difference is not null "
+        "and adjustment = 'none' and dimension_name = 'overall' "
+        "and metric_role = 'primary' order by 1"
     )
-    srm = ctx.pick(relation, "is_srm_detected", "has_srm", "srm_flag")
     chart = ctx.chart(
         "experiment_intervals",
-        svg.interval_chart(data, "Experiment effects with 95% confidence intervals"),
-        "Effect of each variant against control with its confidence interval.",
+        svg.interval_chart(data, "Relative effect with 95% confidence intervals"),
+        "Relative difference of each variant from control on its primary metric.",
     )
-    note = ""
-    if srm:
-        flagged = ctx.rows(f"select count(*) from {relation} where {srm}")[0][0]
-        note = f'<p class="note">Rows flagged for sample-ratio mismatch: {flagged}.</p>'
+    flagged = ctx.rows(
+        "select count(*) from marts.rpt_experiment_health where is_sample_ratio_mismatch"
+    )[0][0]
+    note = f'<p class="note">Variants flagged for sample-ratio mismatch: {flagged}.</p>'
     return chart + note
 
 
@@ -401,7 +404,12 @@ PANELS: list[Panel] = [
     Panel("funnels", "Funnels", ("marts.rpt_funnel_steps",), _funnels),
     Panel("retention", "Retention", ("marts.rpt_retention",), _retention),
     Panel("attribution", "Attribution", ("marts.rpt_attribution_by_channel",), _attribution),
-    Panel("experiments", "Experiments", ("marts.rpt_experiment_results",), _experiments),
+    Panel(
+        "experiments",
+        "Experiments",
+        ("marts.rpt_experiment_results", "marts.rpt_experiment_health"),
+        _experiments,
+    ),
     Panel(
         "notifications",
         "Notification funnel",

@@ -27,15 +27,22 @@ def failed_expectations(result) -> set[str]:
     return {failure["expectation"] for failure in result.failures}
 
 
-def test_the_clean_warehouse_passes_and_absent_marts_are_skipped_not_passed(marts_build, check):
+def test_the_clean_warehouse_passes_every_suite(marts_build, check):
     results, outcome = check(marts_build.db)
     assert outcome.success
-    for name in BUILT:
-        assert results[name].status == "passed", results[name].detail
-        assert results[name].rows > 0 and results[name].expectations > 0
-    skipped = [r for r in results.values() if r.status == "skipped"]
-    assert skipped and all(r.detail.startswith("mart not built") for r in skipped)
-    assert "marts.rpt_funnel_steps" in {r.suite for r in skipped}
+    for result in results.values():
+        assert result.status == "passed", (result.suite, result.detail)
+        assert result.rows > 0 and result.expectations > 0, result.suite
+    assert set(BUILT) <= set(results)
+
+
+def test_a_mart_that_is_not_built_is_skipped_not_passed(damaged, check):
+    db, damage = damaged
+    damage("drop table marts.rpt_funnel_steps")
+    results, outcome = check(db, ["marts.rpt_funnel_steps", "marts.fct_events"])
+    assert results["marts.rpt_funnel_steps"].status == "skipped"
+    assert results["marts.rpt_funnel_steps"].detail.startswith("mart not built")
+    assert results["marts.fct_events"].status == "passed"
 
 
 def test_a_duplicated_event_id_fails_staging_and_fct_events(damaged, check):
@@ -114,21 +121,17 @@ def test_an_empty_load_fails_the_batch(damaged, check, gx_root, tmp_path):
 
 
 FUNNEL = """
-create table marts.rpt_funnel_steps as
-select * from (values
-    ('acme', 'signup', 1, 'Visited', 100, 1.0),
-    ('acme', 'signup', 2, 'Signed Up', 40, 0.4),
-    ('acme', 'signup', 3, 'Ordered', {third}, {rate})
-) as t(tenant_id, funnel_name, step_number, step_name, persons, conversion_rate_from_start)
+update marts.rpt_funnel_steps set persons_completed = {third}, conversion_from_start = {rate}
+where (tenant_id, funnel_id, breakdown_type, step_index) = ('acme', 'signup_to_order', 'all', 4)
 """
 
 
 @pytest.mark.parametrize(
     ("third", "rate", "broken"),
     [
-        (10, 0.1, None),
-        (10, 1.2, "expect_column_values_to_be_between"),
-        (50, 0.5, "expect_column_pair_values_a_to_be_greater_than_b"),
+        (1, 0.01, None),
+        (1, 1.2, "expect_column_values_to_be_between"),
+        (100000, 0.5, "expect_column_pair_values_a_to_be_greater_than_b"),
     ],
     ids=["clean", "rate_above_1", "step_increases"],
 )
@@ -146,13 +149,12 @@ def test_the_funnel_suite_catches_rates_above_one_and_increasing_steps(
 
 
 CREDITS = """
-create table marts.fct_attribution_credits as
-select * from (values
-    ('acme', 'c1', 'linear', 'Email', 0.5),
-    ('acme', 'c1', 'linear', 'Direct', 0.5),
-    ('acme', 'c1', 'last_touch', 'Direct', 1.0),
-    ('acme', 'c2', 'linear', 'Paid Search', {credit})
-) as t(tenant_id, conversion_id, attribution_model, channel, credit)
+update marts.fct_attribution_credits set credit = credit * {credit}
+where (tenant_id, attribution_model) = ('acme', 'linear')
+    and conversion_id = (
+        select min(conversion_id) from marts.fct_attribution_credits
+        where (tenant_id, attribution_model) = ('acme', 'linear')
+    )
 """
 
 
@@ -167,28 +169,28 @@ def test_credits_that_do_not_sum_to_one_fail(damaged, check, credit, passes):
         assert "credit_sum" in result.detail
 
 
-EXPERIMENTS = """
-create table marts.rpt_experiment_results as
-select * from (values
-    ('acme', 'exp_1', 'control', {flag}),
-    ('acme', 'exp_1', 'treatment', false)
-) as t(tenant_id, experiment_id, variant, {column})
-"""
+EXPERIMENTS = [
+    "",
+    "update marts.rpt_experiment_health set is_sample_ratio_mismatch = null "
+    "where variant_id = 'control'",
+    "alter table marts.rpt_experiment_health drop column is_sample_ratio_mismatch",
+]
 
 
 @pytest.mark.parametrize(
-    ("column", "flag", "passes"),
-    [("is_srm_detected", "false", True), ("is_srm_detected", "null", False), ("srm", "0", False)],
+    ("mutation", "passes"),
+    [(EXPERIMENTS[0], True), (EXPERIMENTS[1], False), (EXPERIMENTS[2], False)],
     ids=["flag_present", "flag_null", "flag_column_missing"],
 )
-def test_experiment_results_must_carry_an_srm_flag(damaged, check, column, flag, passes):
+def test_experiment_health_must_carry_an_srm_flag(damaged, check, mutation, passes):
     db, damage = damaged
-    damage(EXPERIMENTS.format(column=column, flag=flag))
-    results, _ = check(db, ["marts.rpt_experiment_results"])
-    result = results["marts.rpt_experiment_results"]
+    if mutation:
+        damage(mutation)
+    results, _ = check(db, ["marts.rpt_experiment_health"])
+    result = results["marts.rpt_experiment_health"]
     assert (result.status == "passed") is passes, result.detail
-    if column != "is_srm_detected":
-        assert "lacks column(s) is_srm_detected" in result.detail
+    if "drop column" in mutation:
+        assert "lacks column(s) is_sample_ratio_mismatch" in result.detail
 
 
 def test_a_stale_source_fails_freshness(damaged):
