@@ -241,12 +241,10 @@ def _erase_raw(con, tenant: str, identifiers, matcher) -> int:
     con.execute(
         """
         delete from raw.events
-        where tenant_id = $tenant
-            and (user_id in (select v from erase_values)
-                or anonymous_id in (select v from erase_values)
-                or previous_id in (select v from erase_values))
-        """,
-        {"tenant": tenant},
+        where (_file_sha256, _line_number) in (
+            select (_file_sha256, _line_number) from erase_raw_rows
+        )
+        """
     )
     # Quarantined lines that name them keep their reason and place, not their text.
     pattern, short_values = matcher
@@ -355,28 +353,36 @@ def _tenant_scope(columns: list[tuple[str, str]], tenant: str) -> tuple[str, dic
 
 
 def _erase_relations(con, tenant: str, matcher) -> dict[str, int]:
-    deleted = {}
-    tables = con.execute(
+    return _rows_naming_person(con, tenant, matcher, ERASED_SCHEMAS, "delete from", "BASE TABLE")
+
+
+def _rows_naming_person(
+    con, tenant: str, matcher, schemas, statement: str, table_type: str | None = None
+) -> dict[str, int]:
+    """Run `<statement> <relation> where <names the person>` on every relation of the
+    schemas (of one table type, or all) and return the non-zero counts by relation."""
+    counts = {}
+    relations = con.execute(
         """
         select table_schema, table_name
         from information_schema.tables
-        where table_type = 'BASE TABLE' and list_contains(?, table_schema)
+        where list_contains(?, table_schema) and (? is null or table_type = ?)
         order by all
         """,
-        [list(ERASED_SCHEMAS)],
+        [list(schemas), table_type, table_type],
     ).fetchall()
-    for schema, table in tables:
+    for schema, table in relations:
         columns = _text_columns(con, schema, table)
         predicate = _naming_predicate(columns, matcher)
         if predicate is None:
             continue
         scope, params = _tenant_scope(columns, tenant)
         count = con.execute(
-            f'delete from "{schema}"."{table}" where {scope}({predicate})', params
+            f'{statement} "{schema}"."{table}" where {scope}({predicate})', params
         ).fetchone()[0]
         if count:
-            deleted[f"{schema}.{table}"] = count
-    return deleted
+            counts[f"{schema}.{table}"] = count
+    return counts
 
 
 def remaining_rows(
@@ -386,27 +392,8 @@ def remaining_rows(
     con = connect(db_path, read_only=True)
     try:
         matcher = _prepare_matching(con, person_ids, identifiers)
-        found = {}
-        relations = con.execute(
-            """
-            select table_schema, table_name
-            from information_schema.tables
-            where list_contains(?, table_schema)
-            order by all
-            """,
-            [["raw", *ERASED_SCHEMAS]],
-        ).fetchall()
-        for schema, table in relations:
-            columns = _text_columns(con, schema, table)
-            predicate = _naming_predicate(columns, matcher)
-            if predicate is None:
-                continue
-            scope, params = _tenant_scope(columns, tenant)
-            count = con.execute(
-                f'select count(*) from "{schema}"."{table}" where {scope}({predicate})', params
-            ).fetchone()[0]
-            if count:
-                found[f"{schema}.{table}"] = count
-        return found
+        return _rows_naming_person(
+            con, tenant, matcher, ["raw", *ERASED_SCHEMAS], "select count(*) from"
+        )
     finally:
         con.close()
