@@ -84,3 +84,58 @@ def test_breakdowns_partition_the_persons(marts_build) -> None:
     assert [r for r in rows if r[4] != r[5]] == []
     types = {r[2] for r in rows}
     assert types == {"platform", "channel", "plan_tier"}
+
+
+def test_api_funnel_counted_in_accounts_equals_truth(marts_build) -> None:
+    """rpt_funnel_steps_by_account recovers the API activation truth in accounts.
+
+    The simulator's key owner is the one person per account who creates the key and calls
+    the API, so its per-person api_activation truth is also the per-account truth. The
+    account comes from two independent routes: the model maps persons to accounts by their
+    latest group call; here the accounts are read from the API Key Created events' own
+    properties.account_id, and the two sets of accounts must agree at step 1.
+    """
+    rows = marts_build.rows(
+        """
+        select tenant_id, list(accounts_completed order by step_index)
+        from marts.rpt_funnel_steps_by_account
+        where funnel_id = 'api_activation'
+        group by tenant_id
+        """
+    )
+    expected = {
+        tenant: funnels["api_activation"]
+        for tenant, funnels in marts_build.truth["funnels"]["by_tenant"].items()
+    }
+    assert sum(counts[0] for counts in expected.values()) > 0, "sample has no API accounts"
+    assert dict(rows) == expected
+
+    keyed_accounts = dict(
+        marts_build.rows(
+            """
+            select tenant_id, count(distinct payload ->> '$.properties.account_id')
+            from marts.fct_analytics_events
+            where event_name = 'API Key Created'
+            group by tenant_id
+            """
+        )
+    )
+    assert keyed_accounts == {tenant: counts[0] for tenant, counts in expected.items()}
+
+
+def test_only_account_funnels_are_counted_in_accounts(marts_build) -> None:
+    """The seed's counting_units decides which funnels rpt_funnel_steps_by_account holds."""
+    in_report = {
+        row[0]
+        for row in marts_build.rows(
+            "select distinct funnel_id from marts.rpt_funnel_steps_by_account"
+        )
+    }
+    configured = {
+        row[0]
+        for row in marts_build.rows(
+            "select funnel_id from staging.funnels where counting_units like '%account%'"
+        )
+    }
+    assert configured == {"api_activation"}
+    assert in_report == configured

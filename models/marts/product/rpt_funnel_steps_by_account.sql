@@ -1,0 +1,133 @@
+-- Funnels counted in accounts (B2B and API funnels): an account completes a step when at
+-- least one of its persons completed it in their best attempt (fct_funnel_progress). A
+-- person's account is the group of their latest kept group call.
+with
+
+progress as (
+    select * from {{ ref('fct_funnel_progress') }}
+),
+
+funnels as (
+    select * from {{ ref('funnels') }}
+),
+
+funnel_steps as (
+    select * from {{ ref('funnel_steps') }}
+),
+
+groups as (
+    select * from {{ ref('stg_segment__groups') }}
+),
+
+analytics_events as (
+    select * from {{ ref('fct_analytics_events') }}
+),
+
+person_accounts as (
+    select
+        analytics_events.tenant_id,
+        analytics_events.person_id,
+        groups.group_id as account_id
+    from groups
+    inner join analytics_events
+        on
+            groups.tenant_id = analytics_events.tenant_id
+            and groups.event_id = analytics_events.event_id
+    where groups.group_id is not null
+    qualify row_number() over (
+        partition by analytics_events.tenant_id, analytics_events.person_id
+        order by analytics_events.event_at desc, analytics_events.event_id desc
+    ) = 1
+),
+
+person_steps as (
+    select
+        progress.tenant_id,
+        progress.funnel_id,
+        person_accounts.account_id,
+        funnel_steps.step_index,
+        funnel_steps.step_name,
+        progress.person_id,
+        progress.step_completed_at[funnel_steps.step_index] as completed_at,
+        epoch(
+            progress.step_completed_at[funnel_steps.step_index]
+        ) - epoch(
+            progress.step_completed_at[funnel_steps.step_index - 1]
+        ) as seconds_from_previous
+    from progress
+    inner join funnels
+        on progress.funnel_id = funnels.funnel_id
+    inner join person_accounts
+        on
+            progress.tenant_id = person_accounts.tenant_id
+            and progress.person_id = person_accounts.person_id
+    inner join funnel_steps
+        on progress.funnel_id = funnel_steps.funnel_id
+    where list_contains(string_split(funnels.counting_units, '|'), 'account')
+),
+
+account_steps as (
+    -- One row per account and step; completed when any person completed it, timed by the
+    -- person who completed it first (ties: the smaller person_id).
+    select
+        tenant_id,
+        funnel_id,
+        account_id,
+        step_index,
+        step_name,
+        bool_or(completed_at is not null) as is_completed,
+        arg_min(
+            seconds_from_previous, (completed_at, person_id)
+        ) filter (where completed_at is not null) as seconds_from_previous
+    from person_steps
+    group by tenant_id, funnel_id, account_id, step_index, step_name
+),
+
+steps_counted as (
+    select
+        tenant_id,
+        funnel_id,
+        step_index,
+        step_name,
+        count(*) as accounts_entered,
+        count(*) filter (where is_completed) as accounts_completed,
+        percentile_cont(0.5) within group (
+            order by seconds_from_previous
+        ) filter (where is_completed) as median_seconds_to_convert,
+        percentile_cont(0.9) within group (
+            order by seconds_from_previous
+        ) filter (where is_completed) as p90_seconds_to_convert
+    from account_steps
+    group by tenant_id, funnel_id, step_index, step_name
+),
+
+conversion_computed as (
+    select
+        *,
+        accounts_completed / accounts_entered as conversion_from_start,
+        case
+            when step_index = 1 then accounts_completed / accounts_entered
+            else accounts_completed / nullif(lag(accounts_completed) over (
+                partition by tenant_id, funnel_id
+                order by step_index
+            ), 0)
+        end as conversion_from_previous
+    from steps_counted
+),
+
+final as (
+    select
+        tenant_id,
+        funnel_id,
+        step_index,
+        step_name,
+        accounts_entered,
+        accounts_completed,
+        conversion_from_start,
+        conversion_from_previous,
+        median_seconds_to_convert,
+        p90_seconds_to_convert
+    from conversion_computed
+)
+
+select * from final
