@@ -1,11 +1,4 @@
 -- Each conversion's credit split over its touches by every attribution model.
-{%- set transform = var('attribution_path_transform') %}
-{%- if transform not in ['none', 'collapse_repeats', 'first_occurrence'] %}
-    {{ exceptions.raise_compiler_error(
-        "var attribution_path_transform must be none, collapse_repeats or "
-        ~ "first_occurrence; got " ~ transform
-    ) }}
-{%- endif %}
 with
 
 conversions as (
@@ -47,12 +40,7 @@ touches_eligible as (
 path_transformed as (
     select *
     from touches_eligible
-    where
-        {{ {
-            'none': 'true',
-            'collapse_repeats': 'previous_channel is distinct from channel',
-            'first_occurrence': 'channel_occurrence = 1',
-        }[transform] }}
+    where {{ attribution_path_kept() }}
 ),
 
 touches_positioned as (

@@ -1,0 +1,12 @@
+"""Markov-chain (removal effect) attribution: one row per tenant, channel and currency. The
+chain and its removal effects are computed per tenant over fct_attribution_paths (the
+journeys of converting and not converting persons); see signalhouse/attribution_markov.py."""
+
+from __future__ import annotations
+
+from signalhouse import attribution_markov as markov
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    return markov.credits_from_paths(dbt.ref("fct_attribution_paths"))
