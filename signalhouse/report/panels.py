@@ -305,6 +305,11 @@ def _attribution(ctx: RenderContext) -> str:
     )
     if not data:
         return ctx.preview(relation, "no attributed conversions yet")
+    markov = "marts.rpt_attribution_markov"
+    if ctx.columns(markov):
+        data += ctx.rows(
+            f"select channel, 'markov', sum(conversions_credited) from {markov} group by 1"
+        )
     channels = sorted({c for c, _, _ in data})
     series: dict[str, list[float]] = {}
     for channel, name, amount in data:
@@ -312,7 +317,8 @@ def _attribution(ctx: RenderContext) -> str:
     return ctx.chart(
         "attribution_by_channel",
         svg.grouped_bar_chart(channels, series, "Attribution by channel and model"),
-        "Conversions credited to each channel, one bar per attribution model (all tenants).",
+        "Conversions credited to each channel, one bar per attribution model (all tenants); "
+        "markov: removal-effect credit over all journeys (rpt_attribution_markov).",
     )
 
 
