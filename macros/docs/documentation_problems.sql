@@ -10,12 +10,18 @@ select
     cast(null as varchar) as fix
 where false
     {%- else %}
-select * from (
+select
+    resource,
+    cast(column_name as varchar) as column_name,
+    problem,
+    fix
+from (
     values
     {%- for problem in problems %}
         (
             '{{ problem.resource | replace("'", "''") }}',
-            '{{ (problem.column_name or "") | replace("'", "''") }}',
+            {{ "'" ~ problem.column_name | replace("'", "''") ~ "'"
+                if problem.column_name else "null" }},
             '{{ problem.problem | replace("'", "''") }}',
             '{{ problem.fix | replace("'", "''") }}'
         ){{ "," if not loop.last }}

@@ -1,9 +1,10 @@
 -- Invariant: every model of staging, intermediate and marts, and every seed, has a
 -- description, and so has each of its declared columns, which also carries its PII class in
 -- config.meta.pii: `none`, `pseudonymous`, or `identifying` for personal data in clear
--- (README, "Documentation and PII classification"). Every such model carries the generic test columns_are_documented, which
--- fails on a built column the YAML does not declare. Sources and their declared columns
--- are described. One row per problem, saying what to write where.
+-- (README, "Documentation and PII classification"). Every such model carries the generic
+-- test columns_are_documented, which fails on a built column the YAML does not declare.
+-- Sources and their declared columns are described. One row per problem, saying what to
+-- write where.
 {%- set classes = ['none', 'pseudonymous', 'identifying'] -%}
 {%- set layers = ['staging', 'intermediate', 'marts'] -%}
 {%- set problems = [] -%}
@@ -50,9 +51,10 @@
                     'resource': node.name,
                     'column_name': column.name,
                     'problem': 'column has no PII class' if pii is none
-                        else 'column has PII class ' ~ pii ~ ', not one of ' ~ classes | join(', '),
-                    'fix': 'set config: {meta: {pii: none | pseudonymous | identifying}} on it in '
-                        ~ yaml_path,
+                        else 'column has PII class ' ~ pii ~ ', not one of '
+                            ~ classes | join(', '),
+                    'fix': 'set config: {meta: {pii: ' ~ classes | join(' | ')
+                        ~ '}} on it in ' ~ yaml_path,
                 }) -%}
             {%- endif -%}
         {%- endfor -%}

@@ -29,7 +29,8 @@
                 'column_name': column,
                 'problem': 'column in the relation is not declared',
                 'fix': 'declare it in ' ~ yaml_path
-                    ~ ' with a description and config.meta.pii (none | pseudonymous)',
+                    ~ ' with a description and config.meta.pii'
+                    ~ ' (none | pseudonymous | identifying)',
             }) -%}
         {%- endfor -%}
         {%- for column in declared if built and column not in built -%}
