@@ -53,30 +53,35 @@ accounts_measured as (
     group by first_values.tenant_id, first_values.account_id, first_values.first_value_at
 ),
 
-accounts_banded as (
+accounts_halved as (
     select
         accounts_measured.*,
         accounts_measured.first_value_at + interval 14 day
         <= data_ends.data_end_at as is_observable,
-        case ntile(2) over (
+        ntile(2) over (
             partition by accounts_measured.tenant_id
             order by
                 accounts_measured.first_week_p95_latency_ms asc,
                 accounts_measured.account_id asc
-        )
-            when 1 then 'faster half'
-            else 'slower half'
-        end as latency_half
+        ) as latency_ntile
     from accounts_measured
     inner join data_ends
         on accounts_measured.tenant_id = data_ends.tenant_id
+),
+
+accounts_banded as (
+    select
+        *,
+        case when latency_ntile = 1 then 'faster half' else 'slower half' end
+            as latency_half
+    from accounts_halved
 ),
 
 final as (
     select
         tenant_id,
         latency_half,
-        count(*) as accounts,
+        count(*) as api_accounts,
         min(first_week_p95_latency_ms) as min_first_week_p95_latency_ms,
         max(first_week_p95_latency_ms) as max_first_week_p95_latency_ms,
         avg(first_week_error_rate) as mean_first_week_error_rate,

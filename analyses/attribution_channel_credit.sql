@@ -29,15 +29,15 @@ final as (
         attribution_model,
         channel,
         conversions_credited,
+        revenue_credited_usd,
+        revenue_credited_eur,
         conversions_credited / sum(conversions_credited) over (
             partition by tenant_id, attribution_model
         ) as share_of_conversions,
         row_number() over (
             partition by tenant_id, attribution_model
             order by conversions_credited desc, channel asc
-        ) as channel_rank,
-        revenue_credited_usd,
-        revenue_credited_eur
+        ) as channel_rank
     from channels_credited
 )
 

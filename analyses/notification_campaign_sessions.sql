@@ -35,8 +35,8 @@ sessions_after_opens as (
         on
             notifications.tenant_id = sessions.tenant_id
             and notifications.person_id = sessions.person_id
-            and sessions.started_at >= notifications.opened_at
-            and sessions.started_at < notifications.opened_at + interval 24 hour
+            and notifications.opened_at <= sessions.started_at
+            and notifications.opened_at + interval 24 hour > sessions.started_at
     where notifications.is_opened
 ),
 

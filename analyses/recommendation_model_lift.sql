@@ -50,8 +50,6 @@ final as (
         conversion_results.model_version,
         conversion_results.is_control,
         conversion_results.persons,
-        round(conversion_results.persons * conversion_results.conversion_rate)::bigint
-            as converted_persons,
         conversion_results.conversion_rate,
         conversion_results.relative_difference,
         conversion_results.relative_ci_lower,
@@ -60,6 +58,8 @@ final as (
         conversion_results.is_significant,
         clicks_counted.impressions,
         clicks_counted.clicked_impressions,
+        round(conversion_results.persons * conversion_results.conversion_rate)::bigint
+            as converted_persons,
         clicks_counted.clicked_impressions
         / nullif(clicks_counted.impressions, 0) as click_through_rate
     from conversion_results
