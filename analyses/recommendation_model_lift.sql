@@ -1,22 +1,24 @@
 -- Does a recommendation model version lift conversion?
 -- One row per tenant and model version of the exp_rec_model experiment (its variants are
 -- the model versions): persons assigned, converted (an order within the conversion window
--- after first exposure) and the conversion rate, the effect against the control version
--- with its interval and p-value (rpt_experiment_results, no CUPED), and the click-through
--- rate of the items that version served to everyone (fct_recommendation_impressions).
+-- after first exposure) and the conversion rate, the effect on conversion against the
+-- control version with its interval and p-value (rpt_experiment_results, no CUPED), beside
+-- what the version's persons clicked and the click-through lift
+-- (rpt_recommendation_model_lift).
 with
 
 results as (
     select * from {{ ref('rpt_experiment_results') }}
 ),
 
-impressions as (
-    select * from {{ ref('fct_recommendation_impressions') }}
+click_lift as (
+    select * from {{ ref('rpt_recommendation_model_lift') }}
 ),
 
 conversion_results as (
     select
         tenant_id,
+        experiment_id,
         variant_id as model_version,
         is_control,
         n as persons,
@@ -34,16 +36,6 @@ conversion_results as (
         and dimension_name = 'overall'
 ),
 
-clicks_counted as (
-    select
-        tenant_id,
-        model_version,
-        count(*) as impressions,
-        count(*) filter (where is_clicked) as clicked_impressions
-    from impressions
-    group by tenant_id, model_version
-),
-
 final as (
     select
         conversion_results.tenant_id,
@@ -51,22 +43,23 @@ final as (
         conversion_results.is_control,
         conversion_results.persons,
         conversion_results.conversion_rate,
-        conversion_results.relative_difference,
-        conversion_results.relative_ci_lower,
-        conversion_results.relative_ci_upper,
-        conversion_results.p_value,
-        conversion_results.is_significant,
-        clicks_counted.impressions,
-        clicks_counted.clicked_impressions,
+        conversion_results.relative_difference as conversion_lift,
+        conversion_results.relative_ci_lower as conversion_lift_ci_lower,
+        conversion_results.relative_ci_upper as conversion_lift_ci_upper,
+        conversion_results.p_value as conversion_p_value,
+        conversion_results.is_significant as is_conversion_lift_significant,
+        click_lift.impressions,
+        click_lift.clicks,
+        click_lift.click_through_rate,
+        click_lift.click_through_lift,
         round(conversion_results.persons * conversion_results.conversion_rate)::bigint
-            as converted_persons,
-        clicks_counted.clicked_impressions
-        / nullif(clicks_counted.impressions, 0) as click_through_rate
+            as converted_persons
     from conversion_results
-    left join clicks_counted
+    left join click_lift
         on
-            conversion_results.tenant_id = clicks_counted.tenant_id
-            and conversion_results.model_version = clicks_counted.model_version
+            conversion_results.tenant_id = click_lift.tenant_id
+            and conversion_results.experiment_id = click_lift.experiment_id
+            and conversion_results.model_version = click_lift.model_version
 )
 
 select * from final

@@ -42,6 +42,15 @@ steps_reached as (
     group by all
 ),
 
+steps_after_previous as (
+    select
+        *,
+        lag(persons_reached) over (
+            partition by tenant_id, entry_platform order by step_index
+        ) as persons_reached_previous
+    from steps_reached
+),
+
 losses as (
     select
         tenant_id,
@@ -49,13 +58,9 @@ losses as (
         step_index,
         step_name,
         persons_reached,
-        lag(persons_reached) over (
-            partition by tenant_id, entry_platform order by step_index
-        ) - persons_reached as persons_lost,
-        1 - persons_reached / nullif(lag(persons_reached) over (
-            partition by tenant_id, entry_platform order by step_index
-        ), 0) as share_lost
-    from steps_reached
+        persons_reached_previous - persons_reached as persons_lost,
+        1 - persons_reached / nullif(persons_reached_previous, 0) as share_lost
+    from steps_after_previous
 ),
 
 final as (

@@ -17,6 +17,14 @@ from signalhouse.dbt import run_dbt
 from signalhouse.warehouse import PROJECT_DIR
 
 MF = Path(sys.executable).with_name("mf")
+# Sessions of non-bot persons: the `sessions` metric's filter, in SQL.
+HUMAN_SESSIONS = """
+    marts.fct_sessions as sessions
+    inner join marts.dim_persons as persons
+        on sessions.tenant_id = persons.tenant_id
+        and sessions.person_id = persons.person_id
+        and not persons.is_bot
+"""
 
 
 @pytest.fixture(scope="module")
@@ -73,14 +81,10 @@ def test_weekly_active_persons_and_sessions_equal_the_marts(marts_build, mf):
         """
     )
     sessions = marts_build.rows(
-        """
+        f"""
         select sessions.tenant_id, strftime(date_trunc('week', sessions.session_date), '%Y-%m-%d'),
             count(*)
-        from marts.fct_sessions as sessions
-        inner join marts.dim_persons as persons
-            on sessions.tenant_id = persons.tenant_id
-            and sessions.person_id = persons.person_id
-        where not persons.is_bot
+        from {HUMAN_SESSIONS}
         group by all
         """
     )
@@ -184,15 +188,8 @@ def test_rates_per_tenant_equal_the_marts_and_the_truth(marts_build, mf):
         "from marts.fct_api_requests group by all",
         "recommendation_ctr": "select tenant_id, avg(is_clicked::int) "
         "from marts.fct_recommendation_impressions group by all",
-        "conversion_rate": """
-            select sessions.tenant_id, avg((sessions.order_count > 0)::int)
-            from marts.fct_sessions as sessions
-            inner join marts.dim_persons as persons
-                on sessions.tenant_id = persons.tenant_id
-                and sessions.person_id = persons.person_id
-            where not persons.is_bot
-            group by all
-        """,
+        "conversion_rate": "select sessions.tenant_id, avg((sessions.order_count > 0)::int) "
+        f"from {HUMAN_SESSIONS} group by all",
     }
     for metric, sql in by_sql.items():
         expected = {tenant: pytest.approx(v) for tenant, v in marts_build.rows(sql)}
