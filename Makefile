@@ -58,12 +58,12 @@ test: lint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(LINT_ENV) $(BIN)/sqlfluff lint models tests/dbt macros
+	$(LINT_ENV) $(BIN)/sqlfluff lint models tests/dbt macros analyses
 
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
-	$(LINT_ENV) $(BIN)/sqlfluff fix models tests/dbt macros
+	$(LINT_ENV) $(BIN)/sqlfluff fix models tests/dbt macros analyses
 
 nightly: $(STAMP)
 	@test -n "$(DATA)" || (echo "usage: make nightly DATA=path/to/exports" && exit 2)
