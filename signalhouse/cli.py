@@ -437,7 +437,9 @@ def _erase(args: argparse.Namespace) -> int:
     _say(
         f"erased in tenant {result.tenant} ({result.request_id}): {found}; "
         f"{result.identifiers} identifiers tombstoned, {result.raw_events_erased:,} raw events "
-        f"removed, rows deleted from {len(result.rows_deleted)} tables; aggregates rebuilt"
+        f"removed, rows deleted from {len(result.rows_deleted)} tables; aggregates rebuilt; "
+        f"{len(result.artifacts_redacted)} run artifacts (GX results, Data Docs, manifests) "
+        "redacted"
     )
     return EXIT_OK
 
