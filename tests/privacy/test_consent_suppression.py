@@ -190,3 +190,32 @@ def test_the_suppression_list_drops_later_lines_of_its_identifiers(tmp_path, mon
     summary = _ingest([batch], db)
     assert _landed(db) == {"k1", "k2", "k3"}
     assert summary.quarantined_by_reason == {"consent_suppressed": 4}
+
+
+def test_on_the_simulated_sample_ingest_drops_exactly_the_events_after_each_opt_out(
+    marts_build, tmp_path
+):
+    """The simulator's persons opt out with a Consent Updated on the device they keep using:
+    per tenant, the lines dropped at ingest are the truth's events after an opt-out."""
+    db = tmp_path / "w.duckdb"
+    _ingest([marts_build.data], db, suppress_opted_out=True)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        dropped = dict(
+            con.execute(
+                "select tenant_id, count(*) from raw.quarantine "
+                "where reason = 'consent_suppressed' group by all"
+            ).fetchall()
+        )
+        loaded = con.execute("select count(*) from raw.events").fetchone()[0]
+    finally:
+        con.close()
+    expected = {
+        tenant: counts["events_after_opt_out"]
+        for tenant, counts in marts_build.truth["opt_outs"].items()
+        if counts["events_after_opt_out"]
+    }
+    assert expected, "the sample has no opt-outs: the test proves nothing"
+    assert dropped == expected
+    (without,) = marts_build.rows("select count(*) from raw.events")[0]
+    assert loaded == without - sum(expected.values())
