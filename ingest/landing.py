@@ -67,8 +67,11 @@ create table if not exists raw.files (
     status varchar not null,
     status_detail varchar,
     started_at timestamptz not null,
-    finished_at timestamptz not null
+    finished_at timestamptz not null,
+    lines_expired bigint default 0
 );
+-- Lines deleted by retention (signalhouse/retention.py); ledgers from before it get the column.
+alter table raw.files add column if not exists lines_expired bigint default 0;
 
 -- One row per identifier of an erased person (signalhouse erase). The identifier itself is
 -- not kept: only its keyed hash, which ingest compares with every new line's ids.
@@ -78,6 +81,20 @@ create table if not exists raw.tombstones (
     identifier_hash varchar not null,
     request_id varchar not null,
     erased_at timestamptz not null
+);
+
+-- Who may not be analysed from when (consent), per identifier's keyed hash (as tombstones):
+-- analytics opt-outs read from landed Consent Updated events (source `consent_event`, when
+-- ingest runs with suppress_opted_out) and the customer's suppression list (`signalhouse
+-- suppress`, source `suppression_list`). A later analytics grant closes the interval.
+create table if not exists raw.consent_suppressions (
+    tenant_id varchar not null,
+    identifier_type varchar not null,
+    identifier_hash varchar not null,
+    suppressed_from timestamptz not null,
+    suppressed_until timestamptz,
+    source varchar not null,
+    recorded_at timestamptz not null
 );
 
 create table if not exists raw.ingest_runs (
@@ -164,16 +181,16 @@ create or replace temp macro sh_scrub(text) as
 create or replace temp macro sh_ids_named(text) as
     regexp_extract_all(text, '"(?:userId|anonymousId|previousId)"\\s*:\\s*"([^"]*)"', 1);
 
+create or replace temp macro sh_id_hashes(ids) as
+    list_transform(list_filter(ids, i -> i is not null), i -> sh_pii_hash(i));
+
 create or replace temp macro sh_is_tombstoned(tenant, ids) as
     exists (
         select 1
         from raw.tombstones as tombstones
         where
             tombstones.tenant_id = tenant
-            and list_contains(
-                list_transform(list_filter(ids, i -> i is not null), i -> sh_pii_hash(i)),
-                tombstones.identifier_hash
-            )
+            and list_contains(sh_id_hashes(ids), tombstones.identifier_hash)
     );
 
 -- NaN, Infinity or a number that overflows a double, outside string literals: the rare
@@ -527,10 +544,20 @@ scrubbed as (
 select * from scrubbed
 """
 
+# What a line dropped for erasure or consent keeps: its place in the ledger and its reason.
+NOTHING_KEPT = """
+    excerpt = null,
+    message_id = null,
+    anonymous_id = null,
+    user_id = null,
+    previous_id = null,
+    payload = null
+"""
+
 # Lines of an erased person never land: accepted lines whose user, anonymous or previous id
 # hashes to a tombstone, and quarantined lines whose text names such an id, keep nothing but
 # their place in the ledger (reason `erased`, no excerpt, no message id).
-TOMBSTONES_APPLY_SQL = """
+TOMBSTONES_APPLY_SQL = f"""
 update landed set
     reason = coalesce(reason, 'erased'),
     detail = case
@@ -538,14 +565,7 @@ update landed set
             then 'the person was erased (signalhouse erase); nothing of the line is kept'
         else detail
     end,
-    is_recoverable = reason is not null and is_recoverable,
-    excerpt = null,
-    message_id = null,
-    anonymous_id = null,
-    user_id = null,
-    previous_id = null,
-    payload = null
-where
+    is_recoverable = reason is not null and is_recoverable,{NOTHING_KEPT}where
     not is_blank
     and sh_is_tombstoned(
         tenant_id,
@@ -553,6 +573,114 @@ where
             when reason is null then [user_id, anonymous_id, previous_id]
             else sh_ids_named(excerpt)
         end
+    )
+"""
+
+# Analytics consent changes in the chunk's accepted Consent Updated lines, one row per id.
+CONSENT_CHANGES_SQL = """
+create or replace temp table consent_changes as
+with
+
+consent_lines as (
+    select
+        tenant_id,
+        user_id,
+        anonymous_id,
+        coalesce(timestamp_at, original_timestamp_at, received_at) as changed_at,
+        list_contains(
+            from_json(json_extract(payload, '$.properties.categories_denied'), '["VARCHAR"]'),
+            'analytics'
+        ) as is_denied,
+        list_contains(
+            from_json(json_extract(payload, '$.properties.categories_granted'), '["VARCHAR"]'),
+            'analytics'
+        ) as is_granted
+    from landed
+    where reason is null and not is_blank and type = 'track' and event = 'Consent Updated'
+),
+
+identifiers as (
+    select tenant_id, 'user_id' as identifier_type, user_id as identifier, changed_at,
+        is_denied, is_granted
+    from consent_lines
+    union all
+    select tenant_id, 'anonymous_id', anonymous_id, changed_at, is_denied, is_granted
+    from consent_lines
+)
+
+select
+    tenant_id,
+    identifier_type,
+    sh_pii_hash(identifier) as identifier_hash,
+    changed_at,
+    coalesce(is_denied, false) as is_denied,
+    coalesce(is_granted, false) as is_granted
+from identifiers
+where identifier is not null and changed_at is not null
+    and (coalesce(is_denied, false) or coalesce(is_granted, false))
+"""
+
+# An opt-out opens a suppression (once per identifier and time); a later grant closes the
+# open ones that started before it.
+CONSENT_RECORD_SQL = """
+insert into raw.consent_suppressions
+select distinct
+    tenant_id, identifier_type, identifier_hash, changed_at, null, 'consent_event', now()
+from consent_changes
+where is_denied
+    and not exists (
+        select 1 from raw.consent_suppressions as known
+        where known.tenant_id = consent_changes.tenant_id
+            and known.identifier_hash = consent_changes.identifier_hash
+            and known.suppressed_from = consent_changes.changed_at
+    );
+
+update raw.consent_suppressions set suppressed_until = grants.granted_at
+from (
+    select
+        suppressions.rowid as suppression_row,
+        min(consent_changes.changed_at) as granted_at
+    from raw.consent_suppressions as suppressions
+    inner join consent_changes
+        on suppressions.tenant_id = consent_changes.tenant_id
+        and suppressions.identifier_hash = consent_changes.identifier_hash
+        and consent_changes.is_granted
+        and not consent_changes.is_denied
+        and consent_changes.changed_at > suppressions.suppressed_from
+    where suppressions.source = 'consent_event'
+    group by suppressions.rowid
+) as grants
+where raw.consent_suppressions.rowid = grants.suppression_row
+    and (suppressed_until is null or suppressed_until > grants.granted_at);
+"""
+
+# Accepted lines of a suppressed identifier, timed after the suppression began (the opt-out
+# itself is kept) and before any re-grant, keep only their place in the ledger.
+CONSENT_APPLY_SQL = f"""
+update landed set
+    reason = 'consent_suppressed',
+    detail = 'the person withdrew analytics consent (or is on the suppression list) before '
+        || 'this event; nothing of the line is kept',
+    is_recoverable = false,{NOTHING_KEPT}where
+    reason is null
+    and not is_blank
+    and exists (
+        select 1
+        from raw.consent_suppressions as suppressions
+        where
+            suppressions.tenant_id = landed.tenant_id
+            and list_contains(
+                sh_id_hashes([landed.user_id, landed.anonymous_id, landed.previous_id]),
+                suppressions.identifier_hash
+            )
+            and coalesce(landed.timestamp_at, landed.original_timestamp_at, landed.received_at)
+                > suppressions.suppressed_from
+            and (
+                suppressions.suppressed_until is null
+                or coalesce(
+                    landed.timestamp_at, landed.original_timestamp_at, landed.received_at
+                ) < suppressions.suppressed_until
+            )
     )
 """
 
@@ -636,6 +764,7 @@ select
     ledger.status,
     ledger.status_detail,
     ledger.started_at,
-    ledger.finished_at
+    ledger.finished_at,
+    0
 from ledger
 """

@@ -148,8 +148,14 @@ def ingest_paths(
     workers: int = 2,
     batch_lines: int = BATCH_MIN_LINES,
     progress: Callable[[int, int, FileResult], None] | None = None,
+    suppress_opted_out: bool = False,
 ) -> IngestSummary:
     """Load every file under `paths`; return what happened to each.
+
+    Lines of identifiers on the suppression list (`raw.consent_suppressions`) timed after
+    their suppression began are dropped (reason `consent_suppressed`). With
+    `suppress_opted_out`, analytics opt-outs in landed Consent Updated events join the list
+    first (this batch's and every earlier one's).
 
     Small files are committed together once `batch_lines` lines are pending: fewer, larger
     commits are faster, smaller ones lose less work to a crash.
@@ -194,7 +200,7 @@ def ingest_paths(
             if prepared.sha256 in known:
                 result.status = "skipped"
                 result.status_detail = "the same bytes were loaded before"
-                report(_land(con, batch, load_id, max_line_bytes))
+                report(_land(con, batch, load_id, max_line_bytes, suppress_opted_out))
                 batch, batch_bytes, pending_lines = [], 0, 0
                 report([result])
                 continue
@@ -202,10 +208,10 @@ def ingest_paths(
             entry = _Entry(len(batch), prepared, file_tenant, tenant_source, result)
             if prepared.chunks is None:
                 # Too large to hold: land it alone, streaming its chunks.
-                report(_land(con, batch, load_id, max_line_bytes))
+                report(_land(con, batch, load_id, max_line_bytes, suppress_opted_out))
                 batch, batch_bytes, pending_lines = [], 0, 0
                 entry.index = 0
-                report(_land(con, [entry], load_id, max_line_bytes))
+                report(_land(con, [entry], load_id, max_line_bytes, suppress_opted_out))
                 continue
             batch.append(entry)
             batch_bytes += prepared.decoded_bytes
@@ -215,9 +221,9 @@ def ingest_paths(
                 or batch_bytes >= BATCH_MAX_BYTES
                 or len(batch) >= BATCH_MAX_FILES
             ):
-                report(_land(con, batch, load_id, max_line_bytes))
+                report(_land(con, batch, load_id, max_line_bytes, suppress_opted_out))
                 batch, batch_bytes, pending_lines = [], 0, 0
-        report(_land(con, batch, load_id, max_line_bytes))
+        report(_land(con, batch, load_id, max_line_bytes, suppress_opted_out))
         summary = IngestSummary(load_id, db_path, results)
         con.execute(
             """
@@ -262,7 +268,9 @@ def _chunk_tables(entries: list[_Entry]) -> Iterable[pa.Table]:
         yield pa.concat_tables(tables)
 
 
-def _land(con, entries: list[_Entry], load_id: str, max_line_bytes: int) -> list[FileResult]:
+def _land(
+    con, entries: list[_Entry], load_id: str, max_line_bytes: int, suppress_opted_out: bool
+) -> list[FileResult]:
     """Validate and land whole files in one transaction together with their ledger rows."""
     if not entries:
         return []
@@ -279,6 +287,7 @@ def _land(con, entries: list[_Entry], load_id: str, max_line_bytes: int) -> list
     )
     reasons: list[Counter[str]] = [Counter() for _ in entries]
     tombstoned = con.execute("select count(*) > 0 from raw.tombstones").fetchone()[0]
+    suppressing = con.execute("select count(*) > 0 from raw.consent_suppressions").fetchone()[0]
     con.execute("begin transaction")
     try:
         con.register("batch_files", batch_files)
@@ -291,6 +300,11 @@ def _land(con, entries: list[_Entry], load_id: str, max_line_bytes: int) -> list
             con.unregister("chunk")
             if tombstoned:
                 con.execute(landing.TOMBSTONES_APPLY_SQL)
+            if suppress_opted_out:
+                con.execute(landing.CONSENT_CHANGES_SQL)
+                con.execute(landing.CONSENT_RECORD_SQL)
+            if suppress_opted_out or suppressing:
+                con.execute(landing.CONSENT_APPLY_SQL)
             for index, read, loaded, quarantined, blank in con.execute(
                 landing.CHUNK_COUNTS_SQL
             ).fetchall():

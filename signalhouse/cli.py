@@ -43,6 +43,12 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+SUPPRESS_HELP = (
+    "drop lines of an identifier timed after its Consent Updated denied analytics "
+    "(reason consent_suppressed); the suppression list applies always"
+)
+
+
 def _db_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
@@ -117,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="commit small files together once this many lines are pending (368,640: three "
         "DuckDB row groups); smaller batches commit more often, larger ones are faster",
     )
+    ingest.add_argument("--suppress-opted-out", action="store_true", help=SUPPRESS_HELP)
     _db_argument(ingest)
 
     build = commands.add_parser(
@@ -142,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
     nightly.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     nightly.add_argument("--tenant", help="tenant of these files")
     nightly.add_argument("--no-report", action="store_true", help="skip the HTML report")
+    nightly.add_argument("--suppress-opted-out", action="store_true", help=SUPPRESS_HELP)
+    nightly.add_argument(
+        "--retention-days",
+        type=int,
+        metavar="N",
+        help="delete raw and quarantined lines loaded more than N days ago (default: keep all)",
+    )
     _db_argument(nightly)
 
     check = commands.add_parser(
@@ -182,6 +196,44 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--email", help="the person's e-mail address (matched by its hash)")
     _db_argument(erase)
 
+    suppress = commands.add_parser(
+        "suppress",
+        help="add identifiers to the suppression list: their later lines are not ingested",
+        description="Store the keyed hash of each identifier in raw.consent_suppressions; "
+        "every later ingest drops its lines timed after suppressed_from (reason "
+        "consent_suppressed). Rows already loaded stay: `signalhouse erase` removes them.",
+    )
+    suppress.add_argument("--tenant", help="the tenant of the identifier")
+    entry = suppress.add_mutually_exclusive_group(required=True)
+    entry.add_argument("--user-id", help="a user id to suppress")
+    entry.add_argument("--anonymous-id", help="an anonymous id to suppress")
+    entry.add_argument(
+        "--csv",
+        type=Path,
+        help="a CSV with a header tenant_id,identifier_type,identifier[,suppressed_from]",
+    )
+    suppress.add_argument(
+        "--from",
+        dest="since",
+        help="ISO 8601 time from which lines are dropped (default: all of them)",
+    )
+    _db_argument(suppress)
+
+    export = commands.add_parser(
+        "export",
+        help="copy one tenant's marts to files (Parquet or CSV), and nothing else",
+        description="Read the warehouse read-only and write, for every mart with a tenant_id "
+        "column, the tenant's rows to OUT/<mart>.<format>, plus OUT/export.json with the row "
+        "counts. Marts without a tenant_id column are left out and listed.",
+        epilog="Exit codes: 0 exported, 2 usage error (unknown tenant or format, no marts).",
+    )
+    export.add_argument("--tenant", required=True, help="the tenant to export")
+    export.add_argument("--out", required=True, type=Path, help="output folder")
+    export.add_argument(
+        "--format", choices=["parquet", "csv"], default="parquet", help="file format (parquet)"
+    )
+    _db_argument(export)
+
     bench = commands.add_parser(
         "bench",
         help="benchmarks: figures and ratios measured in one run",
@@ -206,6 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": _check,
         "report": _report,
         "erase": _erase,
+        "export": _export,
+        "suppress": _suppress,
         "bench": _bench,
     }.get(args.command)
     try:
@@ -277,11 +331,21 @@ def _ingest(args: argparse.Namespace) -> int:
         args.max_line_bytes,
         args.workers,
         args.batch_lines,
+        suppress_opted_out=args.suppress_opted_out,
     )
     return EXIT_OK
 
 
-def run_ingest(paths, db_path, tenant=None, max_line_bytes=1 << 20, workers=2, batch_lines=368_640):
+def run_ingest(
+    paths,
+    db_path,
+    tenant=None,
+    max_line_bytes=1 << 20,
+    workers=2,
+    batch_lines=368_640,
+    *,
+    suppress_opted_out=False,
+):
     """Ingest with progress on stderr and a summary table at the end."""
     from ingest.loader import NoInputError, ingest_paths
     from ingest.pii import DemoKeyWarning
@@ -313,6 +377,7 @@ def run_ingest(paths, db_path, tenant=None, max_line_bytes=1 << 20, workers=2, b
                 workers=workers,
                 batch_lines=batch_lines,
                 progress=progress,
+                suppress_opted_out=suppress_opted_out,
             )
         except NoInputError as exc:
             raise UsageError(str(exc)) from exc
@@ -372,8 +437,64 @@ def _erase(args: argparse.Namespace) -> int:
     _say(
         f"erased in tenant {result.tenant} ({result.request_id}): {found}; "
         f"{result.identifiers} identifiers tombstoned, {result.raw_events_erased:,} raw events "
-        f"removed, rows deleted from {len(result.rows_deleted)} tables; aggregates rebuilt"
+        f"removed, rows deleted from {len(result.rows_deleted)} tables; aggregates rebuilt; "
+        f"{len(result.artifacts_redacted)} run artifacts (GX results, Data Docs, manifests) "
+        "redacted"
     )
+    return EXIT_OK
+
+
+def _suppress(args: argparse.Namespace) -> int:
+    from signalhouse.suppress import (
+        Suppression,
+        SuppressionError,
+        add_suppressions,
+        parse_time,
+        read_csv,
+        validated,
+    )
+
+    try:
+        if args.csv:
+            if args.tenant or args.since:
+                raise SuppressionError("--tenant and --from come from the CSV's columns")
+            entries = read_csv(args.csv)
+        else:
+            kind = "user_id" if args.user_id else "anonymous_id"
+            entries = [
+                validated(
+                    Suppression(
+                        args.tenant or "",
+                        kind,
+                        args.user_id or args.anonymous_id,
+                        parse_time(args.since, "--from"),
+                    ),
+                    "--tenant/--user-id/--anonymous-id",
+                )
+            ]
+        added = add_suppressions(resolve_db_path(args.db), entries)
+    except SuppressionError as exc:
+        raise UsageError(str(exc)) from exc
+    _say(
+        f"suppression list: {added} new of {len(entries)} given; later ingests drop their "
+        "lines (reason consent_suppressed)"
+    )
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from signalhouse.export import ExportUsageError, export_tenant
+
+    try:
+        result = export_tenant(resolve_db_path(args.db), args.tenant, args.out, args.format)
+    except ExportUsageError as exc:
+        raise UsageError(str(exc)) from exc
+    _say(
+        f"exported tenant {result.tenant}: {len(result.files)} marts, "
+        f"{sum(result.rows.values()):,} rows, to {result.out_dir} ({result.format})"
+    )
+    if result.skipped:
+        _say(f"  left out (no tenant_id column): {', '.join(result.skipped)}")
     return EXIT_OK
 
 
@@ -413,11 +534,16 @@ def run_build(command: list[str], db_path: Path) -> int:
 def _nightly(args: argparse.Namespace) -> int:
     from signalhouse.nightly import run_nightly
 
+    if args.retention_days is not None and args.retention_days < 1:
+        raise UsageError(f"--retention-days must be at least 1, got {args.retention_days}")
     result = run_nightly(
         args.paths,
         resolve_db_path(args.db),
-        ingest=lambda paths, db_path: run_ingest(paths, db_path, args.tenant),
+        ingest=lambda paths, db_path: run_ingest(
+            paths, db_path, args.tenant, suppress_opted_out=args.suppress_opted_out
+        ),
         report=not args.no_report,
+        retention_days=args.retention_days,
         say=_say,
     )
     expectations = result.manifest.get("expectations") or {}

@@ -16,6 +16,11 @@
 4. Runs `dbt build`, which recomputes every aggregate from what is left, checks that no
    relation still names them, and rewrites the file (a DuckDB file keeps deleted values in
    freed blocks until it is rewritten).
+5. Redacts the artifacts of earlier runs that can quote rows: a failed expectation lists up
+   to 20 unexpected values (person ids, identifiers) in the GX results, the Data Docs, the
+   run's expectations.json and manifest.json (runs/<run id>/ beside the warehouse) and the
+   manifest JSON in `audit.run_manifests`; each of the person's identifiers and person ids
+   there becomes `[erased]` (the run's row and files stay, so the history stays whole).
 
 An identifier given but not found still gets its tombstone (a request may come before the
 data). A shared device's anonymous id goes with the person the identity map gave it to.
@@ -43,6 +48,9 @@ TEXT_TYPES = ("VARCHAR", "JSON")
 # Columns whose values are not identifiers: skipping them keeps the scan cheap.
 NOT_IDENTIFIERS = ("tenant_id", "event_type", "event_name", "platform", "timestamp_source")
 MIN_SEARCHED_LENGTH = 8
+REDACTED = "[erased]"
+# Files of earlier runs that can quote rows (failed expectations list unexpected values).
+ARTIFACT_SUFFIXES = (".json", ".html")
 
 
 class ErasureError(RuntimeError):
@@ -58,6 +66,7 @@ class ErasureResult:
     raw_events_erased: int
     rows_deleted: dict[str, int] = field(default_factory=dict)
     rebuilt: bool = False
+    artifacts_redacted: list[Path] = field(default_factory=list)
 
 
 def erase(
@@ -68,6 +77,7 @@ def erase(
     anonymous_id: str | None = None,
     email: str | None = None,
     rebuild: bool = True,
+    gx_root: Path | None = None,
 ) -> ErasureResult:
     if not any((user_id, anonymous_id, email)):
         raise ValueError("give at least one of --user-id, --anonymous-id, --email")
@@ -82,6 +92,7 @@ def erase(
         con.execute("begin transaction")
         try:
             _write_tombstones(con, tenant, identifiers, request_id)
+            _redact_run_manifests(con, person_ids, identifiers)
             erased_events = _erase_raw(con, tenant, identifiers, matcher)
             rows_deleted = _erase_relations(con, tenant, matcher)
             con.execute("commit")
@@ -109,7 +120,64 @@ def erase(
                 "this is a bug in Signalhouse, please report it with this message"
             )
     _compact(db_path)
+    result.artifacts_redacted = redact_artifacts(
+        _artifact_files(db_path, gx_root), person_ids, identifiers
+    )
     return result
+
+
+def _redacted_values(person_ids: list[str], identifiers) -> tuple[list[str], list[str]]:
+    """Values replaced anywhere in text (long) and only as whole JSON strings (short)."""
+    values = sorted({value for _, value in identifiers} | set(person_ids))
+    return (
+        [value for value in values if len(value) >= MIN_SEARCHED_LENGTH],
+        [value for value in values if len(value) < MIN_SEARCHED_LENGTH],
+    )
+
+
+def _redact_run_manifests(con, person_ids: list[str], identifiers) -> None:
+    """Rewrite the manifests that quote the person instead of deleting the runs' rows."""
+    if not _relation_exists(con, "audit", "run_manifests"):
+        return
+    long_values, short_values = _redacted_values(person_ids, identifiers)
+    manifests = con.execute("select run_id, manifest::varchar from audit.run_manifests")
+    for run_id, manifest in manifests.fetchall():
+        redacted = _redact_text(manifest, long_values, short_values)
+        if redacted != manifest:
+            con.execute(
+                "update audit.run_manifests set manifest = ?::json where run_id = ?",
+                [redacted, run_id],
+            )
+
+
+def _redact_text(text: str, long_values: list[str], short_values: list[str]) -> str:
+    if long_values:
+        text = re.sub("|".join(re.escape(value) for value in long_values), REDACTED, text)
+    for value in short_values:
+        text = text.replace(json.dumps(value), json.dumps(REDACTED))
+    return text
+
+
+def _artifact_files(db_path: Path, gx_root: Path | None) -> list[Path]:
+    from signalhouse.check import GX_ROOT
+
+    roots = [db_path.parent / "runs", (gx_root or GX_ROOT) / "gx" / "uncommitted"]
+    found = [db_path.parent / "report.html"]
+    found += [path for root in roots if root.exists() for path in root.rglob("*")]
+    return [path for path in found if path.is_file() and path.suffix in ARTIFACT_SUFFIXES]
+
+
+def redact_artifacts(files: list[Path], person_ids: list[str], identifiers) -> list[Path]:
+    """Replace the person's identifiers in run artifacts; return the files changed."""
+    long_values, short_values = _redacted_values(person_ids, identifiers)
+    changed = []
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        redacted = _redact_text(text, long_values, short_values)
+        if redacted != text:
+            path.write_text(redacted, encoding="utf-8", errors="surrogateescape")
+            changed.append(path)
+    return changed
 
 
 def _compact(db_path: Path) -> None:

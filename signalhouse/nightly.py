@@ -166,6 +166,8 @@ def run_nightly(
     vars: dict | None = None,
     gx_root: Path | None = None,
     report: bool = True,
+    retention_days: int | None = None,
+    now: datetime | None = None,
     say: Callable[[str], None] = print,
 ) -> NightlyResult:
     """Run the whole night on a working copy; publish it only if every gate passes."""
@@ -188,6 +190,8 @@ def run_nightly(
         say(f"nightly {run_id}: working on a copy, {paths.work}")
         summary = ingest(input_paths, paths.work)
         manifest["ingest"] = manifests.ingest_section(summary)
+        if retention_days is not None:
+            manifest["retention"] = _expire(paths.work, retention_days, now or started_at, say)
 
         (DBT_TARGET / "run_results.json").unlink(missing_ok=True)
         build = run_dbt(["build"], paths.work, vars=vars)
@@ -274,6 +278,23 @@ def run_nightly(
         failed_copy,
         check,
     )
+
+
+def _expire(db_path: Path, days: int, now: datetime, say: Callable[[str], None]) -> dict:
+    """Retention before the build, so the build's ledger test checks the ledger after it."""
+    from signalhouse.retention import apply_retention
+
+    con = connect(db_path)
+    try:
+        retention = apply_retention(con, days, now)
+    finally:
+        con.close()
+    deleted = retention["rows_deleted"]
+    say(
+        f"retention {days} days: deleted {deleted['raw.events']:,} raw events and "
+        f"{deleted['raw.quarantine']:,} quarantined lines loaded before {retention['cutoff']}"
+    )
+    return retention
 
 
 def check_freshness(db_path: Path, *, vars: dict | None = None) -> list[dict]:

@@ -9,7 +9,18 @@ import pytest
 
 from signalhouse.cli import EXIT_USAGE, build_parser, main
 
-COMMANDS = ["generate", "ingest", "build", "nightly", "check", "report", "erase", "bench"]
+COMMANDS = [
+    "generate",
+    "ingest",
+    "build",
+    "nightly",
+    "check",
+    "report",
+    "erase",
+    "suppress",
+    "export",
+    "bench",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -1,6 +1,7 @@
 -- Invariant: every line of every loaded file is accounted for exactly once. Per ledger row,
--- lines read = loaded + quarantined + blank, and the loaded and quarantined counts equal the
--- rows that file version really has in raw.events and raw.quarantine.
+-- lines read = loaded + quarantined + blank + expired (deleted by retention), and the loaded
+-- and quarantined counts equal the rows that file version really has in raw.events and
+-- raw.quarantine.
 
 with
 
@@ -40,6 +41,7 @@ compared as (
         files.lines_loaded,
         files.lines_quarantined,
         files.lines_blank,
+        coalesce(files.lines_expired, 0) as lines_expired,
         coalesce(events_per_file.events_rows, 0) as events_rows,
         coalesce(quarantine_per_file.quarantine_rows, 0) as quarantine_rows
     from files
@@ -49,6 +51,6 @@ compared as (
 
 select * from compared
 where
-    lines_read <> lines_loaded + lines_quarantined + lines_blank
+    lines_read <> lines_loaded + lines_quarantined + lines_blank + lines_expired
     or lines_loaded <> events_rows
     or lines_quarantined <> quarantine_rows
