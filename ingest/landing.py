@@ -122,8 +122,21 @@ ENVELOPE_SPEC = (
     '"timestamp":"JSON","originalTimestamp":"JSON","sentAt":"JSON","receivedAt":"JSON",'
     '"context":"JSON","properties":"JSON","traits":"JSON","request_ip":"JSON"}'
 )
-CONTEXT_SPEC = '{"groupId":"JSON","ip":"JSON","traits":{"phone":"JSON"}}'
+# Person names among the traits (Segment's reserved `name`, `firstName`, `lastName` and
+# their snake-case spellings) are pseudonymized like the other personal fields.
+NAME_TRAITS = ("name", "firstName", "lastName", "first_name", "last_name")
+NAME_SPEC = ",".join(f'"{trait}":"JSON"' for trait in NAME_TRAITS)
+CONTEXT_SPEC = '{"groupId":"JSON","ip":"JSON","traits":{"phone":"JSON",' + NAME_SPEC + "}}"
 PHONE_SPEC = '{"phone":"JSON"}'
+TRAITS_SPEC = '{"phone":"JSON",' + NAME_SPEC + "}"
+NAME_FRAGMENTS = (
+    "["
+    + ", ".join(
+        [f"traits_doc.{trait}" for trait in NAME_TRAITS]
+        + [f"context_doc.traits.{trait}" for trait in NAME_TRAITS]
+    )
+    + "]"
+)
 
 # Personal data anywhere in the text: e-mail addresses (also URL-encoded), IPv4 addresses
 # and E.164 phone numbers. RE2 has no look-arounds, so whole runs of dotted numbers and of
@@ -212,6 +225,20 @@ create or replace temp macro sh_replace_token(text, fragment, token) as
     case when token is null then text else replace(text, fragment, token) end;
 
 -- Phone numbers in the structured fields, reduced to digits and '+' before hashing.
+-- Person names in the traits (JSON string fragments, quotes included), hashed trimmed and
+-- lower-cased so spellings of one name link; fragments that are not strings stay as they are.
+create or replace temp macro sh_replace_names(text, fragments) as
+    list_reduce(
+        list_filter(
+            list_transform(fragments, fragment -> fragment::varchar),
+            fragment -> left(fragment, 1) = '"'
+        ),
+        (replaced, fragment) -> replace(
+            replaced, fragment, '"' || sh_pii_hash(lower(trim(fragment ->> '$'))) || '"'
+        ),
+        text
+    );
+
 create or replace temp macro sh_replace_phone(text, fragment) as
     case
         when fragment is null or left(fragment, 1) <> '"' then text
@@ -266,7 +293,7 @@ fields as (
         json_transform(doc.context, '{CONTEXT_SPEC}') as context_doc,
         json_transform(doc.properties, '{PHONE_SPEC}') as properties_doc,
         case when left(doc.traits, 1) = '{{' then
-            json_transform(doc.traits, '{PHONE_SPEC}')
+            json_transform(doc.traits, '{TRAITS_SPEC}')
         end as traits_doc,
         -- Keys of the objects whose duplicates would make the line ambiguous.
         case when doc is not null then json_keys(line_text) end as top_keys,
@@ -379,6 +406,7 @@ described as (
         context_doc.traits.phone as context_phone_fragment,
         properties_doc.phone as property_phone_fragment,
         traits_doc.phone as trait_phone_fragment,
+        {NAME_FRAGMENTS} as name_fragments,
         context_doc.groupId ->> '$' as context_group_id,
         timestamp_at,
         original_timestamp_at,
@@ -458,6 +486,10 @@ ips_tokenized as (
                     and contains(line_text, coalesce(context_phone_fragment::varchar, ''))
                     and contains(line_text, coalesce(property_phone_fragment::varchar, ''))
                     and contains(line_text, coalesce(trait_phone_fragment::varchar, ''))
+                    and coalesce(list_bool_and(list_transform(
+                        list_filter(name_fragments, fragment -> fragment is not null),
+                        fragment -> contains(line_text, fragment::varchar)
+                    )), true)
                     then line_text
                 else json(line_text)
             end
@@ -498,13 +530,20 @@ property_phone_replaced as (
 trait_phone_replaced as (
     select
         *,
-        sh_replace_phone(text_step_4, trait_phone_fragment) as text_structured
+        sh_replace_phone(text_step_4, trait_phone_fragment) as text_step_5
     from property_phone_replaced
+),
+
+names_replaced as (
+    select
+        *,
+        sh_replace_names(text_step_5, name_fragments) as text_structured
+    from trait_phone_replaced
 ),
 
 scrubbed as (
     select
-        trait_phone_replaced.file_index,
+        names_replaced.file_index,
         batch_files.source_file,
         batch_files.sha256,
         batch_files.file_tenant,
@@ -533,12 +572,16 @@ scrubbed as (
         received_at,
         case when reason is not null then
             sh_scrub(left(
-                coalesce(line_text, try(decode(undecodable_line)), undecodable_line::varchar),
+                coalesce(
+                    sh_replace_names(line_text, name_fragments),
+                    try(decode(undecodable_line)),
+                    undecodable_line::varchar
+                ),
                 $excerpt_chars
             ))
         end as excerpt
-    from trait_phone_replaced
-    inner join batch_files on trait_phone_replaced.file_index = batch_files.file_index
+    from names_replaced
+    inner join batch_files on names_replaced.file_index = batch_files.file_index
 )
 
 select * from scrubbed

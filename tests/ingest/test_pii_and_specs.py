@@ -33,17 +33,27 @@ def test_personal_values_are_hashed_everywhere_in_events_and_quarantine(tmp_path
             messageId="pii-identify",
             type="identify",
             event=...,
-            traits={"email": EMAIL, "phone": "+1-415-555-0123", "name": "Canary"},
+            traits={"email": EMAIL, "phone": "+1-415-555-0123", "name": " Canary Person "},
+            context={"traits": {"firstName": "Canary", "lastName": "Person"}},
         ),
         # A rejected line carries the same values in its excerpt.
-        line(messageId=12, userId=EMAIL, context={"ip": IP}),
+        line(messageId=12, userId=EMAIL, context={"ip": IP}, traits={"name": "Canary Person"}),
     ]
     source = write_lines(tmp_path / "f.jsonl", planted)
     ingest_paths([source], db)
 
     stored = json.dumps(rows(db, "select * from raw.events"), default=str)
     stored += json.dumps(rows(db, "select * from raw.quarantine"), default=str)
-    for clear in [EMAIL, EMAIL.lower(), EMAIL.upper(), "Canary.Person", "4155550123", IP, IPV6]:
+    for clear in [
+        EMAIL,
+        EMAIL.lower(),
+        EMAIL.upper(),
+        "Canary.Person",
+        "Canary",
+        "4155550123",
+        IP,
+        IPV6,
+    ]:
         assert clear.lower() not in stored.lower(), clear
 
     email_token = pii_hash(normalize_email(EMAIL), KEY)
@@ -59,8 +69,13 @@ def test_personal_values_are_hashed_everywhere_in_events_and_quarantine(tmp_path
     assert document["context"]["traits"]["phone"] == phone_token
     assert document["context"]["ip"] == pii_hash(IPV6, KEY)
     assert document["request_ip"] == pii_hash(IP, KEY)
-    traits = json.loads(rows(db, "select payload from raw.events where type = 'identify'")[0][0])
-    assert traits["traits"] == {"email": email_token, "phone": phone_token, "name": "Canary"}
+    identify = json.loads(rows(db, "select payload from raw.events where type = 'identify'")[0][0])
+    name_token = pii_hash("canary person", KEY)  # names are hashed trimmed and lower-cased
+    assert identify["traits"] == {"email": email_token, "phone": phone_token, "name": name_token}
+    assert identify["context"]["traits"] == {
+        "firstName": pii_hash("canary", KEY),
+        "lastName": pii_hash("person", KEY),
+    }
 
 
 def test_hashes_depend_on_the_key(tmp_path, monkeypatch):

@@ -1,11 +1,11 @@
 -- Invariant: every model of staging, intermediate and marts, and every seed, has a
 -- description, and so has each of its declared columns, which also carries its PII class in
--- config.meta.pii: `none`, `pseudonymous`, or `identifying` for personal data in clear
+-- config.meta.pii: `none` or `pseudonymous` (personal data never lands in clear)
 -- (README, "Documentation and PII classification"). Every such model carries the generic
 -- test columns_are_documented, which fails on a built column the YAML does not declare.
 -- Sources and their declared columns are described. One row per problem, saying what to
 -- write where.
-{%- set classes = ['none', 'pseudonymous', 'identifying'] -%}
+{%- set classes = ['none', 'pseudonymous'] -%}
 {%- set layers = ['staging', 'intermediate', 'marts'] -%}
 {%- set problems = [] -%}
 {%- if execute -%}

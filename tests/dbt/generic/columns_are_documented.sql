@@ -30,7 +30,7 @@
                 'problem': 'column in the relation is not declared',
                 'fix': 'declare it in ' ~ yaml_path
                     ~ ' with a description and config.meta.pii'
-                    ~ ' (none | pseudonymous | identifying)',
+                    ~ ' (none | pseudonymous)',
             }) -%}
         {%- endfor -%}
         {%- for column in declared if built and column not in built -%}
