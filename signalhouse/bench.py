@@ -500,22 +500,37 @@ def _export_funnel_events(db: Path, parquet: Path) -> tuple[dict, list[int], obj
 # --- the run --------------------------------------------------------------------------------
 
 
-def _stage(name: str, stages: set[str]) -> bool:
+def _stage(name: str, stages: set[str], report: Callable[[], None]) -> bool:
     if name in stages:
+        report()
         print(f"  stage {name}...", file=sys.stderr, flush=True)
         return True
     return False
 
 
 def bench_size(
-    events: int, *, repeat: int, heavy_repeat: int, stages: set[str], cache: Path, work: Path
+    events: int,
+    *,
+    repeat: int,
+    heavy_repeat: int,
+    stages: set[str],
+    cache: Path,
+    work: Path,
+    progress: Callable[[dict], None] = lambda measured: None,
 ) -> dict:
-    """Every selected stage on one sample size; figures in seconds with their runs."""
+    """Every selected stage on one sample size; figures in seconds with their runs.
+
+    Stages run cheapest-to-compare first (the full nightly, whose warehouse the funnel
+    comparisons read, then ingest, memory, incremental); `progress` gets the figures so far
+    after each stage, so an interrupted run still leaves its finished stages on disk."""
     plain_dir, gz_dir, lines = _sample(cache, events)
     plain_files = _glob(plain_dir, "*.jsonl")
     gz_files = _glob(gz_dir, "*.jsonl.gz")
     figures: dict[str, Timings] = {}
     extra: dict = {"lines": lines, "files": len(plain_files)}
+
+    def report() -> None:
+        progress({"figures": figures, "extra": extra})
 
     def measure(name: str, action: Callable[[], object], runs: int) -> object:
         timings = figures.setdefault(name, Timings())
@@ -526,23 +541,9 @@ def bench_size(
 
     # S is always measured: every figure is also printed as a multiple of it.
     measure("S: plain lines scan", lambda: scan_lines(plain_files), repeat)
-    if _stage("ingest", stages):
-        measure(
-            "ingest: bare read_ndjson, plain",
-            lambda: bare_read_ndjson(plain_files, work / "bare.duckdb"),
-            repeat,
-        )
-        measure("ingest: ours, plain", lambda: ours_ingest(plain_dir, work / "ours.duckdb"), repeat)
-        measure(
-            "ingest: bare read_ndjson, gzip",
-            lambda: bare_read_ndjson(gz_files, work / "bare.duckdb"),
-            repeat,
-        )
-        measure("ingest: ours, gzip", lambda: ours_ingest(gz_dir, work / "ours.duckdb"), repeat)
-
     full_db = work / "full" / "warehouse.duckdb"
     if stages & {"nightly", "memory", "chdb", "pandas"}:
-        _stage("nightly", stages | {"nightly"})
+        _stage("nightly", stages | {"nightly"}, report)
         runs = heavy_repeat if "nightly" in stages else 1
         rss = []
         for _ in range(runs):
@@ -555,51 +556,12 @@ def bench_size(
         extra["nightly peak RSS bytes, unlimited"] = max(rss)
         extra["dbt slowest nodes (last full nightly)"] = dbt_model_timings()
 
-    if _stage("memory", stages):
-        limited_db = work / "limited" / "warehouse.duckdb"
-        rss = []
-        for _ in range(heavy_repeat):
-            shutil.rmtree(limited_db.parent, ignore_errors=True)
-            (limited_db.parent / "spill").mkdir(parents=True)
-            outcome = run_nightly_child(
-                gz_dir, limited_db, memory_limit=MEMORY_LIMIT, temp_dir=limited_db.parent / "spill"
-            )
-            figures.setdefault(
-                f"nightly: memory_limit {MEMORY_LIMIT} + temp_directory", Timings()
-            ).runs.append(outcome["seconds"])
-            rss.append(outcome["peak_rss_bytes"])
-        extra["nightly peak RSS bytes, limited"] = max(rss)
-        shutil.rmtree(limited_db.parent, ignore_errors=True)
-
-    if _stage("incremental", stages):
-        base_dir, new_dir, held = _split_sample(cache, events, plain_dir)
-        extra["incremental new lines"] = held
-        base_db = work / "base" / "warehouse.duckdb"
-        shutil.rmtree(base_db.parent, ignore_errors=True)
-        base_db.parent.mkdir(parents=True)
-        outcome = run_nightly_child(base_dir, base_db)
-        figures.setdefault("nightly: full on 99 % (base of incremental)", Timings()).runs.append(
-            outcome["seconds"]
-        )
-        night_db = work / "night" / "warehouse.duckdb"
-        for _ in range(heavy_repeat):
-            shutil.rmtree(night_db.parent, ignore_errors=True)
-            night_db.parent.mkdir(parents=True)
-            shutil.copyfile(base_db, night_db)
-            outcome = run_nightly_child(new_dir, night_db)
-            figures.setdefault("nightly: incremental, +1 % (some late)", Timings()).runs.append(
-                outcome["seconds"]
-            )
-        extra["incremental published"] = outcome["published"]
-        shutil.rmtree(base_db.parent, ignore_errors=True)
-        shutil.rmtree(night_db.parent, ignore_errors=True)
-
     funnel: dict = {}
     if stages & {"chdb", "pandas"} and full_db.exists():
         parquet = work / "funnel_events.parquet"
         definition, funnel["ours"], frame = _export_funnel_events(full_db, parquet)
         funnel["pandas (same kept events)"] = pandas_funnel_counts(frame, definition)
-        if _stage("chdb", stages):
+        if _stage("chdb", stages, report):
             funnel["chdb windowFunnel"] = measure(
                 "funnel: chDB windowFunnel (one funnel, kept events from Parquet)",
                 lambda: chdb_funnel_counts(parquet, definition),
@@ -630,7 +592,7 @@ def bench_size(
                 "funnel: ours (4 funnel models, all 6 funnels, breakdowns)", ours_funnel, repeat
             )
             shutil.rmtree(copy.parent, ignore_errors=True)
-        if _stage("pandas", stages):
+        if _stage("pandas", stages, report):
             result = measure(
                 "pandas: read + dedup + sessions + funnel + retention",
                 lambda: pandas_pipeline(plain_dir, definition),
@@ -642,6 +604,59 @@ def bench_size(
     shutil.rmtree(full_db.parent, ignore_errors=True)
     if funnel:
         extra["funnel counts per step"] = funnel
+    if _stage("ingest", stages, report):
+        measure(
+            "ingest: bare read_ndjson, plain",
+            lambda: bare_read_ndjson(plain_files, work / "bare.duckdb"),
+            repeat,
+        )
+        measure("ingest: ours, plain", lambda: ours_ingest(plain_dir, work / "ours.duckdb"), repeat)
+        measure(
+            "ingest: bare read_ndjson, gzip",
+            lambda: bare_read_ndjson(gz_files, work / "bare.duckdb"),
+            repeat,
+        )
+        measure("ingest: ours, gzip", lambda: ours_ingest(gz_dir, work / "ours.duckdb"), repeat)
+
+    if _stage("memory", stages, report):
+        limited_db = work / "limited" / "warehouse.duckdb"
+        rss = []
+        for _ in range(heavy_repeat):
+            shutil.rmtree(limited_db.parent, ignore_errors=True)
+            (limited_db.parent / "spill").mkdir(parents=True)
+            outcome = run_nightly_child(
+                gz_dir, limited_db, memory_limit=MEMORY_LIMIT, temp_dir=limited_db.parent / "spill"
+            )
+            figures.setdefault(
+                f"nightly: memory_limit {MEMORY_LIMIT} + temp_directory", Timings()
+            ).runs.append(outcome["seconds"])
+            rss.append(outcome["peak_rss_bytes"])
+        extra["nightly peak RSS bytes, limited"] = max(rss)
+        shutil.rmtree(limited_db.parent, ignore_errors=True)
+
+    if _stage("incremental", stages, report):
+        base_dir, new_dir, held = _split_sample(cache, events, plain_dir)
+        extra["incremental new lines"] = held
+        base_db = work / "base" / "warehouse.duckdb"
+        shutil.rmtree(base_db.parent, ignore_errors=True)
+        base_db.parent.mkdir(parents=True)
+        outcome = run_nightly_child(base_dir, base_db)
+        figures.setdefault("nightly: full on 99 % (base of incremental)", Timings()).runs.append(
+            outcome["seconds"]
+        )
+        night_db = work / "night" / "warehouse.duckdb"
+        for _ in range(heavy_repeat):
+            shutil.rmtree(night_db.parent, ignore_errors=True)
+            night_db.parent.mkdir(parents=True)
+            shutil.copyfile(base_db, night_db)
+            outcome = run_nightly_child(new_dir, night_db)
+            figures.setdefault("nightly: incremental, +1 % (some late)", Timings()).runs.append(
+                outcome["seconds"]
+            )
+        extra["incremental published"] = outcome["published"]
+        shutil.rmtree(base_db.parent, ignore_errors=True)
+        shutil.rmtree(night_db.parent, ignore_errors=True)
+
     return {"figures": figures, "extra": extra}
 
 
@@ -758,16 +773,33 @@ def run_bench(
         ),
         "goals": GOALS,
         "sizes": {},
+        # False until every size and stage has finished (the file is rewritten per stage).
+        "complete": False,
     }
-    work = Path(
-        tempfile.mkdtemp(
-            prefix="signalhouse-bench-", dir=cache.parent if cache.parent.exists() else None
-        )
-    )
+    # Warehouses are built beside the cached samples (git-ignored), not in the system temp.
+    cache.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="work-", dir=cache))
     print(
         f"signalhouse bench: sizes {', '.join(size_label(n) for n in sizes)}; repeat {repeat}"
         f" (nightly stages {heavy_repeat}); load average {load[0]:.2f} on {os.cpu_count()} CPUs"
     )
+    results_dir.mkdir(parents=True, exist_ok=True)
+    out = results_dir / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+
+    def record(label: str, measured: dict) -> dict:
+        figures = {name: t for name, t in measured["figures"].items() if t.runs}
+        floor = figures["S: plain lines scan"].median
+        ratios = _ratios(figures, measured["extra"])
+        result["sizes"][label] = {
+            **measured["extra"],
+            "seconds": {name: t.median for name, t in figures.items()},
+            "runs": {name: t.runs for name, t in figures.items()},
+            "x_S": {name: t.median / floor for name, t in figures.items()},
+            "ratios": ratios,
+        }
+        out.write_text(json.dumps(result, indent=2, default=str))
+        return ratios
+
     try:
         for events in sizes:
             label = size_label(events)
@@ -779,19 +811,10 @@ def run_bench(
                 stages=set(stages),
                 cache=cache,
                 work=work,
+                progress=lambda measured, label=label: record(label, measured),
             )
-            ratios = _ratios(measured["figures"], measured["extra"])
+            ratios = record(label, measured)
             _print_size(label, measured, ratios, repeat)
-            result["sizes"][label] = {
-                **measured["extra"],
-                "seconds": {name: t.median for name, t in measured["figures"].items()},
-                "runs": {name: t.runs for name, t in measured["figures"].items()},
-                "x_S": {
-                    name: t.median / measured["figures"]["S: plain lines scan"].median
-                    for name, t in measured["figures"].items()
-                },
-                "ratios": ratios,
-            }
     finally:
         shutil.rmtree(work, ignore_errors=True)
     labels = list(result["sizes"])
@@ -816,8 +839,7 @@ def run_bench(
         )
         for name, value in growth.items():
             print(f"  {value:6.1f}x  {name}")
-    results_dir.mkdir(parents=True, exist_ok=True)
-    out = results_dir / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    result["complete"] = True
     out.write_text(json.dumps(result, indent=2, default=str))
     print(f"\nwritten to {out}")
     result["path"] = str(out)
