@@ -69,8 +69,12 @@ nightly: $(STAMP)
 	@test -n "$(DATA)" || (echo "usage: make nightly DATA=path/to/exports" && exit 2)
 	$(BIN)/signalhouse nightly $(DATA) --db $(DB)
 
+# SIZES=1m,10m STAGES=scan,ingest,... REPEAT=3 (see `signalhouse bench --help`).
+SIZES ?= 1m,10m
+REPEAT ?= 3
 bench: $(STAMP)
-	$(BIN)/signalhouse bench ingest
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]"
+	$(BIN)/signalhouse bench --sizes $(SIZES) --repeat $(REPEAT) $(if $(STAGES),--stages $(STAGES))
 
 clean:
 	rm -rf data warehouse target logs bench/data bench/results .pytest_cache .ruff_cache

@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from signalhouse import __version__
+from signalhouse.bench import STAGES
 from signalhouse.check import CheckUsageError
 from signalhouse.warehouse import DB_ENV_VAR, WarehouseLockedError, resolve_db_path
 
@@ -239,9 +240,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="benchmarks: figures and ratios measured in one run",
         description="Benchmarks print figures and ratios measured in one run on this machine.",
     )
-    bench.add_argument("suite", choices=["ingest"], help="which benchmark")
-    bench.add_argument("--events", type=int, default=1_000_000, help="events to generate")
-    bench.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
+    bench.add_argument(
+        "--sizes",
+        default="1m,10m",
+        help="sample sizes in events, comma-separated: 2k, 1m, 10m (default 1m,10m)",
+    )
+    bench.add_argument(
+        "--stages",
+        default=",".join(STAGES),
+        help=f"stages, comma-separated (default all: {','.join(STAGES)}); S is always measured",
+    )
+    bench.add_argument("--repeat", type=int, default=3, help="runs per figure (median, 3)")
+    bench.add_argument(
+        "--heavy-repeat",
+        type=int,
+        help="runs per nightly figure (nightly, memory, incremental, pandas; default --repeat)",
+    )
     bench.add_argument(
         "--cache", type=Path, default=Path("bench/data"), help="where generated data is kept"
     )
@@ -593,9 +607,26 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from signalhouse.bench import run_ingest_bench
+    from signalhouse.bench import parse_size, run_bench
 
-    run_ingest_bench(events=args.events, repeat=args.repeat, cache=args.cache)
+    try:
+        sizes = [parse_size(size) for size in args.sizes.split(",") if size.strip()]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    stages = [stage.strip() for stage in args.stages.split(",") if stage.strip()]
+    unknown = sorted(set(stages) - set(STAGES))
+    if unknown or not sizes or args.repeat < 1 or (args.heavy_repeat or 1) < 1:
+        raise UsageError(
+            f"choose stages from {', '.join(STAGES)} (got {', '.join(unknown) or 'none'}),"
+            " at least one size, and --repeat / --heavy-repeat of at least 1"
+        )
+    run_bench(
+        sizes=sizes,
+        repeat=args.repeat,
+        heavy_repeat=args.heavy_repeat,
+        stages=stages,
+        cache=args.cache,
+    )
     return EXIT_OK
 
 

@@ -1,0 +1,82 @@
+"""The benchmark harness runs end to end on a tiny sample, so it cannot rot.
+
+Nothing here is timed: the test checks that every stage produced its figures and that our
+funnel, ClickHouse's windowFunnel (chDB) and the pandas funnel count the same persons per
+step on the same kept events. Speed is measured by `signalhouse bench` only.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from signalhouse.bench import NIGHTLY, STAGES, parse_size, run_bench
+
+pytest.importorskip("chdb", reason="the bench extra is not installed: pip install -e '.[bench]'")
+
+EXPECTED_FIGURES = [
+    "S: plain lines scan",
+    "ingest: bare read_ndjson, plain",
+    "ingest: ours, plain",
+    "ingest: bare read_ndjson, gzip",
+    "ingest: ours, gzip",
+    NIGHTLY,
+    "nightly: full on 99 % (base of incremental)",
+    "nightly: incremental, +1 % (some late)",
+    "pandas: read + dedup + sessions + funnel + retention",
+]
+EXPECTED_RATIOS = [
+    "ours / bare, plain",
+    "ours gzip / ours plain",
+    "nightly x S",
+    "limited / unlimited time",
+    "peak RSS GiB, limited",
+    "incremental / full",
+    "pandas / ours",
+    "chdb / ours funnel",
+]
+
+
+def test_parse_size():
+    assert [parse_size(text) for text in ("2k", "1m", "10M", "1.5m", "500")] == [
+        2_000,
+        1_000_000,
+        10_000_000,
+        1_500_000,
+        500,
+    ]
+    with pytest.raises(ValueError, match="not a number"):
+        parse_size("lots")
+
+
+@pytest.mark.slow
+def test_bench_runs_every_stage_and_funnels_agree(tmp_path):
+    result = run_bench(
+        sizes=[2_000],
+        repeat=1,
+        heavy_repeat=1,
+        stages=list(STAGES),
+        cache=tmp_path / "data",
+        results_dir=tmp_path / "results",
+    )
+    saved = json.loads((tmp_path / "results").joinpath(result["path"].split("/")[-1]).read_text())
+    size = saved["sizes"]["2k"]
+    assert size["lines"] > 1_000
+    for name in EXPECTED_FIGURES:
+        assert size["runs"][name] and len(size["runs"][name]) == 1, name
+    assert any(name.startswith("nightly: memory_limit") for name in size["runs"])
+    assert any(name.startswith("funnel: chDB") for name in size["runs"])
+    assert any(name.startswith("funnel: ours") for name in size["runs"])
+    for name in EXPECTED_RATIOS:
+        assert name in size["ratios"], name
+    assert size["nightly published"] and size["incremental published"]
+    assert 0 < size["incremental new lines"] < size["lines"] * 0.05
+    assert size["nightly peak RSS bytes, limited"] > 0
+
+    counts = size["funnel counts per step"]
+    ours = counts["ours"]
+    assert len(ours) == 4 and ours[0] > 0
+    assert ours == sorted(ours, reverse=True)
+    assert counts["chdb windowFunnel"] == ours
+    assert counts["pandas (same kept events)"] == ours
