@@ -22,7 +22,8 @@ $(STAMP): pyproject.toml constraints.txt
 		"Signalhouse needs Python 3.11: run make PYTHON=/path/to/python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@# The bench extra (chDB) is installed too: tests/bench compares our funnel with chDB's.
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,bench]"
 	@# gbstats (GrowthBook's stats engine) is the experiment tests' oracle only. It declares
 	@# numpy<2 and pandas<2, which its frequentist engine does not need: install it alone.
 	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt gbstats
@@ -73,7 +74,6 @@ nightly: $(STAMP)
 SIZES ?= 1m,10m
 REPEAT ?= 3
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]"
 	$(BIN)/signalhouse bench --sizes $(SIZES) --repeat $(REPEAT) $(if $(STAGES),--stages $(STAGES))
 
 clean:

@@ -11,10 +11,14 @@ import json
 
 import pytest
 
-from signalhouse.bench import NIGHTLY, STAGES, parse_size, run_bench
+from signalhouse.bench import NIGHTLY, parse_size, run_bench
 
 pytest.importorskip("chdb", reason="the bench extra is not installed: pip install -e '.[bench]'")
 
+# The memory-limited and incremental stages run three more nightlies (minutes each even at
+# 2k events): `make test` leaves them to `signalhouse bench`; the stages here cover the
+# figures every other stage and the funnel comparisons need.
+TESTED_STAGES = ["scan", "ingest", "nightly", "pandas", "chdb"]
 EXPECTED_FIGURES = [
     "S: plain lines scan",
     "ingest: bare read_ndjson, plain",
@@ -22,17 +26,12 @@ EXPECTED_FIGURES = [
     "ingest: bare read_ndjson, gzip",
     "ingest: ours, gzip",
     NIGHTLY,
-    "nightly: full on 99 % (base of incremental)",
-    "nightly: incremental, +1 % (some late)",
     "pandas: read + dedup + sessions + funnel + retention",
 ]
 EXPECTED_RATIOS = [
     "ours / bare, plain",
     "ours gzip / ours plain",
     "nightly x S",
-    "limited / unlimited time",
-    "peak RSS GiB, limited",
-    "incremental / full",
     "pandas / ours",
     "chdb / ours funnel",
 ]
@@ -56,7 +55,7 @@ def test_bench_runs_every_stage_and_funnels_agree(tmp_path):
         sizes=[2_000],
         repeat=1,
         heavy_repeat=1,
-        stages=list(STAGES),
+        stages=TESTED_STAGES,
         cache=tmp_path / "data",
         results_dir=tmp_path / "results",
     )
@@ -65,14 +64,11 @@ def test_bench_runs_every_stage_and_funnels_agree(tmp_path):
     assert size["lines"] > 1_000
     for name in EXPECTED_FIGURES:
         assert size["runs"][name] and len(size["runs"][name]) == 1, name
-    assert any(name.startswith("nightly: memory_limit") for name in size["runs"])
     assert any(name.startswith("funnel: chDB") for name in size["runs"])
     assert any(name.startswith("funnel: ours") for name in size["runs"])
     for name in EXPECTED_RATIOS:
         assert name in size["ratios"], name
-    assert size["nightly published"] and size["incremental published"]
-    assert 0 < size["incremental new lines"] < size["lines"] * 0.05
-    assert size["nightly peak RSS bytes, limited"] > 0
+    assert size["nightly published"]
 
     counts = size["funnel counts per step"]
     ours = counts["ours"]
