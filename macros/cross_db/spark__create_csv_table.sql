@@ -3,18 +3,8 @@
     integer ...); translate them to Spark's before dbt-spark's create table.
 -#}
 {% macro spark__create_csv_table(model, agate_table) %}
-    {%- set spark_types = {
-        'varchar': 'string', 'text': 'string', 'timestamptz': 'timestamp',
-        'timestamp with time zone': 'timestamp', 'integer': 'int', 'bigint': 'bigint',
-        'double': 'double', 'boolean': 'boolean', 'date': 'date'
-    } -%}
-    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set translated = spark_seed_column_types(model) -%}
     {%- set quote_seed_column = model['config'].get('quote_columns', None) -%}
-    {%- set translated = {} -%}
-    {%- for name, type in column_override.items() -%}
-        {%- do translated.update({name: spark_types.get(type | lower, type)}) -%}
-    {%- endfor -%}
-    {%- do model['config'].update({'column_types': translated}) -%}
     {% set sql %}
         create table {{ this.render() }} (
             {%- for col_name in agate_table.column_names -%}
@@ -32,4 +22,18 @@
         {{ sql }}
     {%- endcall %}
     {{ return(sql) }}
+{% endmacro %}
+
+{#- The seed's column_types with DuckDB type names translated to Spark's. -#}
+{% macro spark_seed_column_types(model) %}
+    {%- set spark_types = {
+        'varchar': 'string', 'text': 'string', 'timestamptz': 'timestamp',
+        'timestamp with time zone': 'timestamp', 'integer': 'int', 'bigint': 'bigint',
+        'double': 'double', 'boolean': 'boolean', 'date': 'date'
+    } -%}
+    {%- set translated = {} -%}
+    {%- for name, type in model['config'].get('column_types', {}).items() -%}
+        {%- do translated.update({name: spark_types.get(type | lower, type)}) -%}
+    {%- endfor -%}
+    {{ return(translated) }}
 {% endmacro %}
