@@ -89,7 +89,7 @@ nightly: $(STAMP)
 # The golden sample built on DuckDB and on Spark, every enabled mart compared row by row
 # (tests/spark; several minutes: Spark starts a JVM and runs each model as a job).
 test-spark: $(STAMP) $(SPARK_STAMP)
-	$(BIN)/pytest tests/spark -m spark -p no:cacheprovider
+	SIGNALHOUSE_TEST_SPARK=1 $(BIN)/pytest tests/spark -m spark -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/signalhouse bench ingest
