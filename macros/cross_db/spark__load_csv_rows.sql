@@ -1,5 +1,5 @@
 {#-
-    Seeds on Spark. With a local session Spark reads the CSV file itself, as DuckDB does:
+    Seeds on Spark. With a local session (host: local) Spark reads the CSV file itself, as DuckDB does:
     an empty cell is null, and the text `null` or `none` stays text (dbt's CSV reader, agate,
     makes them null, and dbt-spark's session cursor then wrote the string 'None'). On a
     cluster, where the project's files are not on Spark's disk, the values agate read are
@@ -13,7 +13,8 @@
             column_types.get(col_name, adapter.convert_type(agate_table, loop.index0))
         ) -%}
     {%- endfor -%}
-    {%- if target.method == 'session' -%}
+    {#- profiles.yml's session output says host: local (target has no `method`). -#}
+    {%- if target.host == 'local' -%}
         {%- set path = (model['root_path'] ~ '/' ~ model['original_file_path'])
             | replace("\\", "\\\\") | replace("'", "\\'") -%}
         {%- set view = model['name'] ~ '__csv' -%}
