@@ -8,13 +8,14 @@ DB ?= warehouse/signalhouse.duckdb
 # Lint compiles models without a warehouse file.
 LINT_ENV := SIGNALHOUSE_DB=:memory:
 
-.PHONY: help venv demo test lint format nightly bench clean
+.PHONY: help venv venv-spark demo test test-spark lint format nightly bench clean
 
 help:
 	@echo "make demo    create .venv, generate a sample, ingest, build and check it"
 	@echo "make test    lint (ruff, sqlfluff) and the whole pytest suite"
 	@echo "make nightly DATA=path  ingest, build, check and publish your files (exit 4: not published)"
 	@echo "make bench   benchmarks (figures and ratios; slow)"
+	@echo "make test-spark  build the golden sample on DuckDB and on Spark, compare every mart"
 	@echo "make clean   remove generated data, warehouses and build output"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -30,6 +31,22 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+# Spark gets its own environment: pyspark slows Great Expectations' import and warns on
+# pandas 3. Needs Java 17 (java on PATH or JAVA_HOME).
+SPARK_VENV := .venv-spark
+SPARK_STAMP := $(SPARK_VENV)/.installed
+
+$(SPARK_STAMP): constraints-spark.txt
+	@command -v java >/dev/null || test -n "$$JAVA_HOME" || \
+		(echo "Spark needs Java 17: install it (apt-get install openjdk-17-jre-headless)" && exit 2)
+	$(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SPARK_VENV)/bin/python -m pip install --quiet -c constraints-spark.txt \
+		dbt-core "dbt-spark[session]" pyspark duckdb
+	@touch $(SPARK_STAMP)
+
+venv-spark: $(SPARK_STAMP)
 
 $(DEMO_DIR)/truth.json: | $(STAMP)
 	$(BIN)/signalhouse generate --out $(DEMO_DIR) --users 5000 --days 30 --tenants 2 --seed 42 \
@@ -69,6 +86,11 @@ format: $(STAMP)
 nightly: $(STAMP)
 	@test -n "$(DATA)" || (echo "usage: make nightly DATA=path/to/exports" && exit 2)
 	$(BIN)/signalhouse nightly $(DATA) --db $(DB)
+
+# The golden sample built on DuckDB and on Spark, every enabled mart compared row by row
+# (tests/spark; several minutes: Spark starts a JVM and runs each model as a job).
+test-spark: $(STAMP) $(SPARK_STAMP)
+	SIGNALHOUSE_TEST_SPARK=1 $(BIN)/pytest tests/spark -m spark -p no:cacheprovider
 
 # SIZES=1m,10m STAGES=scan,ingest,... REPEAT=3 (see `signalhouse bench --help`).
 SIZES ?= 1m,10m

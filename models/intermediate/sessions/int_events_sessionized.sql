@@ -3,7 +3,7 @@
 -- rows, and drops rows whose event now belongs to someone else (merged or emptied persons).
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key=['tenant_id', 'person_id'],
         on_schema_change='fail',
@@ -128,7 +128,7 @@ gap_sessions_numbered as (
             case
                 when
                     gap_since_previous is null
-                    or gap_since_previous > to_minutes(inactivity_minutes)
+                    or gap_since_previous > {{ interval_minutes('inactivity_minutes') }}
                     then 1
                 else 0
             end
@@ -144,11 +144,10 @@ long_sessions_sliced as (
     select
         *,
         floor(
-            epoch(
-                event_at - min(event_at) over (
-                    partition by tenant_id, person_id, gap_session_number
-                )
-            ) / ({{ var('session_max_hours') }} * 3600)
+            {{ seconds_between(
+                'min(event_at) over (partition by tenant_id, person_id, gap_session_number)',
+                'event_at'
+            ) }} / ({{ var('session_max_hours') }} * 3600)
         ) as length_slice
     from gap_sessions_numbered
 ),

@@ -2,7 +2,7 @@
 -- lookback) and the events whose person or session changed; the rest stays as it was.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key=['tenant_id', 'event_id'],
         on_schema_change='fail',
@@ -70,8 +70,8 @@ events_restaged as (
     from events
     where _loaded_at >= (
         select
-            coalesce(max(written._loaded_at), '-infinity'::timestamptz)
-            - to_minutes({{ var('raw_watermark_lookback_minutes') }})
+            coalesce(max(written._loaded_at), {{ timestamp_lowest() }})
+            - {{ interval_minutes(var('raw_watermark_lookback_minutes')) }}
         from {{ this if is_incremental() else 'events' }} as written
     )
 ),

@@ -22,14 +22,20 @@ sessions_aggregated as (
         count(*) as event_count,
         count(*) filter (where event_type in ('page', 'screen')) as view_count,
         count(*) filter (where event_name = 'Order Completed') as order_count,
-        list_sort(list_distinct(list(platform))) as platforms,
-        arg_min(platform, event_number_in_session) as first_platform,
-        arg_min(
-            coalesce(view_name, page_path), event_number_in_session
-        ) filter (where event_type in ('page', 'screen')) as landing_view,
-        arg_min(campaign_source, event_number_in_session) as first_campaign_source,
-        arg_min(campaign_medium, event_number_in_session) as first_campaign_medium,
-        arg_min(campaign_name, event_number_in_session) as first_campaign_name
+        {{ sorted_distinct_list('platform') }} as platforms,
+        {{ arg_min_not_null('platform', 'event_number_in_session') }} as first_platform,
+        {{ arg_min_not_null(
+            'coalesce(view_name, page_path)', 'event_number_in_session'
+        ) }} filter (where event_type in ('page', 'screen')) as landing_view,
+        {{ arg_min_not_null(
+            'campaign_source', 'event_number_in_session'
+        ) }} as first_campaign_source,
+        {{ arg_min_not_null(
+            'campaign_medium', 'event_number_in_session'
+        ) }} as first_campaign_medium,
+        {{ arg_min_not_null(
+            'campaign_name', 'event_number_in_session'
+        ) }} as first_campaign_name
     from sessionized
     group by tenant_id, session_id
 ),
@@ -47,20 +53,20 @@ channels_matched as (
         sessions_localized.tenant_id,
         sessions_localized.session_id,
         coalesce(
-            arg_min(channel_groups.channel, channel_groups.priority),
+            {{ arg_min_not_null('channel_groups.channel', 'channel_groups.priority') }},
             'Unassigned'
         ) as first_channel
     from sessions_localized
     left join channel_groups
         on
-            regexp_full_match(
-                coalesce(sessions_localized.first_campaign_source, ''),
-                coalesce(channel_groups.source_pattern, '')
-            )
-            and regexp_full_match(
-                coalesce(sessions_localized.first_campaign_medium, ''),
-                coalesce(channel_groups.medium_pattern, '')
-            )
+            {{ regexp_full_match(
+                "coalesce(sessions_localized.first_campaign_source, '')",
+                "coalesce(channel_groups.source_pattern, '')"
+            ) }}
+            and {{ regexp_full_match(
+                "coalesce(sessions_localized.first_campaign_medium, '')",
+                "coalesce(channel_groups.medium_pattern, '')"
+            ) }}
     group by sessions_localized.tenant_id, sessions_localized.session_id
 ),
 
@@ -92,9 +98,9 @@ final as (
         event_count,
         view_count,
         order_count,
-        cast(timezone(time_zone, started_at) as date) as session_date,
-        epoch(ended_at - started_at) as duration_seconds,
-        epoch(ended_at - started_at) >= 10
+        {{ local_date('time_zone', 'started_at') }} as session_date,
+        {{ seconds_between('started_at', 'ended_at') }} as duration_seconds,
+        {{ seconds_between('started_at', 'ended_at') }} >= 10
         or view_count >= 2
         or order_count > 0 as is_engaged
     from sessions_channeled

@@ -12,15 +12,12 @@ consents_filtered as (
 properties_parsed as (
     select
         *,
-        json_transform(
-            payload,
-            '{
-                "properties": {
-                    "categories_granted": ["VARCHAR"],
-                    "categories_denied": ["VARCHAR"]
-                }
-            }'
-        ) as unpacked
+        {{ json_unpack('payload', {
+            "properties": {
+                "categories_granted": ["VARCHAR"],
+                "categories_denied": ["VARCHAR"]
+            }
+        }) }} as unpacked
     from consents_filtered
 ),
 
@@ -33,12 +30,12 @@ properties_unpacked as (
         anonymous_id,
         user_id,
         platform,
-        list_transform(
-            unpacked['properties']['categories_granted'], category -> lower(trim(category))
-        ) as categories_granted,
-        list_transform(
-            unpacked['properties']['categories_denied'], category -> lower(trim(category))
-        ) as categories_denied
+        {{ list_transform(
+            "unpacked['properties']['categories_granted']", 'category', 'lower(trim(category))'
+        ) }} as categories_granted,
+        {{ list_transform(
+            "unpacked['properties']['categories_denied']", 'category', 'lower(trim(category))'
+        ) }} as categories_denied
     from properties_parsed
 ),
 
@@ -48,16 +45,16 @@ consent_flags_derived as (
         -- A denial wins over a grant of the same category; a category named in neither list
         -- is left unknown (null): this update says nothing about it.
         case
-            when list_contains(categories_denied, 'analytics') then false
-            when list_contains(categories_granted, 'analytics') then true
+            when array_contains(categories_denied, 'analytics') then false
+            when array_contains(categories_granted, 'analytics') then true
         end as has_analytics_consent,
         case
-            when list_contains(categories_denied, 'marketing') then false
-            when list_contains(categories_granted, 'marketing') then true
+            when array_contains(categories_denied, 'marketing') then false
+            when array_contains(categories_granted, 'marketing') then true
         end as has_marketing_consent,
         case
-            when list_contains(categories_denied, 'messaging') then false
-            when list_contains(categories_granted, 'messaging') then true
+            when array_contains(categories_denied, 'messaging') then false
+            when array_contains(categories_granted, 'messaging') then true
         end as has_messaging_consent
     from properties_unpacked
 )

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key=['tenant_id', 'event_id'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -31,8 +31,8 @@ events_in_scope as (
             and touched.message_id = events.message_id
             and touched._loaded_at >= (
                 select
-                    coalesce(max(_loaded_at), '-infinity'::timestamptz)
-                    - to_minutes({{ var('raw_watermark_lookback_minutes') }})
+                    coalesce(max(_loaded_at), {{ timestamp_lowest() }})
+                    - {{ interval_minutes(var('raw_watermark_lookback_minutes')) }}
                 from {{ this }}
             )
     )
@@ -57,22 +57,19 @@ deduplicated as (
 context_unpacked as (
     select
         *,
-        json_transform(
-            payload,
-            '{
-                "context": {
-                    "library": {"name": "VARCHAR"},
-                    "device": {"id": "VARCHAR", "type": "VARCHAR"},
-                    "traits": {"email": "VARCHAR"},
-                    "campaign": {"source": "VARCHAR", "medium": "VARCHAR", "name": "VARCHAR"},
-                    "page": {"path": "VARCHAR"},
-                    "userAgent": "VARCHAR"
-                },
-                "traits": {"email": "VARCHAR", "plan": "VARCHAR", "plan_tier": "VARCHAR"},
-                "properties": {"is_background": "BOOLEAN"},
-                "channel": "VARCHAR"
-            }'
-        ) as unpacked
+        {{ json_unpack('payload', {
+            "context": {
+                "library": {"name": "VARCHAR"},
+                "device": {"id": "VARCHAR", "type": "VARCHAR"},
+                "traits": {"email": "VARCHAR"},
+                "campaign": {"source": "VARCHAR", "medium": "VARCHAR", "name": "VARCHAR"},
+                "page": {"path": "VARCHAR"},
+                "userAgent": "VARCHAR"
+            },
+            "traits": {"email": "VARCHAR", "plan": "VARCHAR", "plan_tier": "VARCHAR"},
+            "properties": {"is_background": "BOOLEAN"},
+            "channel": "VARCHAR"
+        }) }} as unpacked
     from deduplicated
 ),
 
@@ -123,7 +120,7 @@ times_bounded as (
             when candidate_at is null then 'missing_client_clock'
             when candidate_at > received_at then 'negative_queue'
             when
-                received_at - candidate_at > to_days({{ var('days_late_allowed') }})
+                received_at - candidate_at > {{ interval_days(var('days_late_allowed')) }}
                 then 'queued_too_long'
             when candidate_at > _loaded_at then 'in_future'
         end as timestamp_fallback_reason

@@ -25,19 +25,16 @@ notifications_filtered as (
 properties_parsed as (
     select
         *,
-        json_transform(
-            payload,
-            '{
-                "properties": {
-                    "notification_id": "VARCHAR",
-                    "campaign_id": "VARCHAR",
-                    "channel": "VARCHAR",
-                    "attempt": "BIGINT",
-                    "failure_reason": "VARCHAR",
-                    "fallback_channel": "VARCHAR"
-                }
-            }'
-        ) as unpacked
+        {{ json_unpack('payload', {
+            "properties": {
+                "notification_id": "VARCHAR",
+                "campaign_id": "VARCHAR",
+                "channel": "VARCHAR",
+                "attempt": "BIGINT",
+                "failure_reason": "VARCHAR",
+                "fallback_channel": "VARCHAR"
+            }
+        }) }} as unpacked
     from notifications_filtered
 ),
 

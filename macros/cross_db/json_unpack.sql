@@ -1,0 +1,48 @@
+{#-
+    Parse the JSON text `json_column` into a nested struct shaped by `structure`: a mapping
+    of field names to nested mappings or to a type name (VARCHAR, BOOLEAN, BIGINT, DOUBLE),
+    or a one-item list of a type name for an array. Read fields as
+    `unpacked['context']['library']['name']`. A missing field, or a value that does not
+    convert, is null.
+-#}
+{% macro json_unpack(json_column, structure) %}
+    {%- if not json_column or structure is not mapping or not structure -%}
+        {{ exceptions.raise_compiler_error(
+            "json_unpack needs json_column (an SQL expression of JSON text) and structure: "
+            ~ "a non-empty mapping such as {'context': {'userAgent': 'VARCHAR'}}"
+        ) }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('json_unpack', 'signalhouse')(json_column, structure)) }}
+{% endmacro %}
+
+{% macro default__json_unpack(json_column, structure) -%}
+    json_transform({{ json_column }}, '{{ tojson(structure) }}')
+{%- endmacro %}
+
+{% macro spark__json_unpack(json_column, structure) -%}
+    from_json({{ json_column }}, '{{ json_unpack_spark_type(structure) }}')
+{%- endmacro %}
+
+{#- The Spark DDL type of one node of a json_unpack structure. -#}
+{% macro json_unpack_spark_type(node) -%}
+    {%- set scalar_types = {
+        'VARCHAR': 'string', 'BOOLEAN': 'boolean', 'BIGINT': 'bigint',
+        'INTEGER': 'int', 'DOUBLE': 'double'
+    } -%}
+    {%- if node is mapping -%}
+        struct<
+        {%- for name, child in node.items() -%}
+            `{{ name }}`:{{ json_unpack_spark_type(child) }}{{ ',' if not loop.last }}
+        {%- endfor -%}
+        >
+    {%- elif node is string and node | upper in scalar_types -%}
+        {{ scalar_types[node | upper] }}
+    {%- elif node is sequence and node | length == 1 -%}
+        array<{{ json_unpack_spark_type(node[0]) }}>
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            "json_unpack: unsupported structure node " ~ node ~ " (use a mapping, one of "
+            ~ scalar_types.keys() | list ~ ", or a one-item list)"
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
