@@ -1,3 +1,6 @@
+-- Reads marts built on DuckDB only for now (README "### Spark").
+{{ config(enabled=target.type != 'spark') }}
+
 -- How does API latency in an account's first week relate to its retention?
 -- One row per tenant and first-week latency half: the tenant's API accounts split at the
 -- median of their first-week p95 latency (faster half first; an odd account out goes to

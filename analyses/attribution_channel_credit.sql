@@ -1,3 +1,6 @@
+-- Reads marts built on DuckDB only for now (README "### Spark").
+{{ config(enabled=target.type != 'spark') }}
+
 -- Which channels get credit under each attribution model?
 -- One row per tenant, attribution model and channel: conversions credited (fractions for
 -- the multi-touch models), their share of the model's conversions, the channel's rank in

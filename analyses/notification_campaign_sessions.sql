@@ -1,3 +1,6 @@
+-- Reads marts built on DuckDB only for now (README "### Spark").
+{{ config(enabled=target.type != 'spark') }}
+
 -- Which notification campaign leads to the most sessions within a day?
 -- One row per tenant and notification campaign: notifications sent, delivered and opened,
 -- and the recipients' sessions that start within 24 hours after an open of the campaign

@@ -1,3 +1,6 @@
+-- Reads marts built on DuckDB only for now (README "### Spark").
+{{ config(enabled=target.type != 'spark') }}
+
 -- Does a recommendation model version lift conversion?
 -- One row per tenant and model version of the exp_rec_model experiment (its variants are
 -- the model versions): persons assigned, converted (an order within the conversion window

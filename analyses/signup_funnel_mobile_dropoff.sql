@@ -1,3 +1,6 @@
+-- Reads marts built on DuckDB only for now (README "### Spark").
+{{ config(enabled=target.type != 'spark') }}
+
 -- Where do sign-up funnels lose mobile users?
 -- One row per tenant, mobile entry platform (ios, android, mobile) and step of the
 -- signup_to_order funnel: persons who reached the step (their furthest step is at or past
