@@ -140,6 +140,12 @@ converted_paths as (
             and conversions.conversion_id = paths_aggregated.path_id
 ),
 
+paths_unioned as (
+    select * from converted_paths
+    union all
+    select * from open_paths
+),
+
 final as (
     select
         tenant_id,
@@ -152,20 +158,7 @@ final as (
         revenue,
         channels,
         touch_count
-    from converted_paths
-    union all
-    select
-        tenant_id,
-        path_id,
-        person_id,
-        is_converted,
-        conversion_id,
-        converted_at,
-        currency,
-        revenue,
-        channels,
-        touch_count
-    from open_paths
+    from paths_unioned
 )
 
 select * from final
