@@ -148,14 +148,14 @@ def ingest_paths(
     workers: int = 2,
     batch_lines: int = BATCH_MIN_LINES,
     progress: Callable[[int, int, FileResult], None] | None = None,
-    suppress_opted_out: bool = False,
+    suppress_opted_out: bool = True,
 ) -> IngestSummary:
     """Load every file under `paths`; return what happened to each.
 
     Lines of identifiers on the suppression list (`raw.consent_suppressions`) timed after
     their suppression began are dropped (reason `consent_suppressed`). With
-    `suppress_opted_out`, analytics opt-outs in landed Consent Updated events join the list
-    first (this batch's and every earlier one's).
+    `suppress_opted_out` (the default), analytics opt-outs in landed Consent Updated events
+    join the list first (this batch's and every earlier one's).
 
     Small files are committed together once `batch_lines` lines are pending: fewer, larger
     commits are faster, smaller ones lose less work to a crash.

@@ -44,9 +44,9 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-SUPPRESS_HELP = (
-    "drop lines of an identifier timed after its Consent Updated denied analytics "
-    "(reason consent_suppressed); the suppression list applies always"
+KEEP_OPTED_OUT_HELP = (
+    "land lines of an identifier timed after its Consent Updated denied analytics (default: "
+    "drop them as consent_suppressed); the suppression list applies always"
 )
 
 
@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="commit small files together once this many lines are pending (368,640: three "
         "DuckDB row groups); smaller batches commit more often, larger ones are faster",
     )
-    ingest.add_argument("--suppress-opted-out", action="store_true", help=SUPPRESS_HELP)
+    ingest.add_argument("--keep-opted-out", action="store_true", help=KEEP_OPTED_OUT_HELP)
     _db_argument(ingest)
 
     build = commands.add_parser(
@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     nightly.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     nightly.add_argument("--tenant", help="tenant of these files")
     nightly.add_argument("--no-report", action="store_true", help="skip the HTML report")
-    nightly.add_argument("--suppress-opted-out", action="store_true", help=SUPPRESS_HELP)
+    nightly.add_argument("--keep-opted-out", action="store_true", help=KEEP_OPTED_OUT_HELP)
     nightly.add_argument(
         "--retention-days",
         type=int,
@@ -345,7 +345,7 @@ def _ingest(args: argparse.Namespace) -> int:
         args.max_line_bytes,
         args.workers,
         args.batch_lines,
-        suppress_opted_out=args.suppress_opted_out,
+        suppress_opted_out=not args.keep_opted_out,
     )
     return EXIT_OK
 
@@ -358,7 +358,7 @@ def run_ingest(
     workers=2,
     batch_lines=368_640,
     *,
-    suppress_opted_out=False,
+    suppress_opted_out=True,
 ):
     """Ingest with progress on stderr and a summary table at the end."""
     from ingest.loader import NoInputError, ingest_paths
@@ -554,7 +554,7 @@ def _nightly(args: argparse.Namespace) -> int:
         args.paths,
         resolve_db_path(args.db),
         ingest=lambda paths, db_path: run_ingest(
-            paths, db_path, args.tenant, suppress_opted_out=args.suppress_opted_out
+            paths, db_path, args.tenant, suppress_opted_out=not args.keep_opted_out
         ),
         report=not args.no_report,
         retention_days=args.retention_days,

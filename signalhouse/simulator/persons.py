@@ -8,6 +8,7 @@ appended to a :class:`ChunkOut`; defects are added later by :mod:`.defects`.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import random
 from collections import Counter
@@ -549,6 +550,8 @@ class PersonSim:
             if self.is_owner:
                 self._api()
             self._flush_pending()
+            if self.category == "existing":
+                self._consent_on_file()
         self._truth()
 
     def _view(
@@ -1318,6 +1321,33 @@ class PersonSim:
                 ):
                     self.marks.append((ts, "api_ok"))
 
+    def _consent_on_file(self) -> None:
+        """The consent an existing user gave before the window, synced by the backend.
+
+        Existing users signed up (and chose their consent categories) before the window, so
+        none of their in-window sessions carries a Consent Updated. The customer's consent
+        platform re-sends the state on file at the start of the window, a second after local
+        midnight: before any campaign send of the window. Emitted last, from its own random
+        stream, so nothing else of the person changes.
+        """
+        rng = make_rng(self.w.cfg.seed, self.w.tenant, "p", self.i, "consent")
+        t = self.w.cfg.w0 + 1_000
+        granted = ["analytics", "messaging"] + (["marketing"] if self.marketing else [])
+        head = {
+            "type": "track",
+            "messageId": new_uuid(rng),
+            **self._ids(None, t),
+            "event": "Consent Updated",
+            "properties": {
+                "categories_granted": sorted(granted),
+                "categories_denied": [] if self.marketing else ["marketing"],
+            },
+        }
+        backend_ctx = dumps(
+            {"library": {"name": "analytics-node", "version": "2.1.2"}, "groupId": self.w.tenant}
+        )
+        self._emit(3, backend_ctx, t, head, rng.randint(50, 5_000), rng.randint(5, 80))
+
     # ---------------------------------------------------------------- truth
     def _truth(self) -> None:
         w, out = self.w, self.out
@@ -1330,7 +1360,18 @@ class PersonSim:
                 out.sessions_after_opt_out[key] += 1
         after = 0
         if opt is not None:
-            after = sum(1 for r in mine if r[2] > opt)
+            # What ingest drops (consent_suppressed) and the marts leave out: every message
+            # of the person after the opt-out, by event name (track) or type.
+            for r in mine:
+                if r[2] <= opt:
+                    continue
+                after += 1
+                message = json.loads(r[3])
+                name = message.get("event") or message["type"]
+                out.counts[f"after_opt_out.{name}"] += 1
+                if name in ("Recommendation Served", "Recommendation Clicked"):
+                    version = message["properties"]["model_version"]
+                    out.counts[f"after_opt_out.{name}.{version}"] += 1
         # what the pipeline keeps: nothing of an opted-out person after the opt-out
         marks = sorted(m for m in self.marks if opt is None or m[0] <= opt)
         for ts, currency, cents in self.orders:
@@ -1339,6 +1380,7 @@ class PersonSim:
             out.revenue[currency] += cents
             if opt is not None and ts > opt:
                 out.counts["orders.after_opt_out"] += 1
+                out.revenue[f"after_opt_out.{currency}"] += cents
         if opt is not None:
             out.counts["persons.opted_out"] += 1
         self._funnels(marks)
@@ -1357,6 +1399,7 @@ class PersonSim:
                 "account_id": self.account.account_id if self.is_user else None,
                 "category": self.category,
                 "opted_out_at": iso(opt) if opt is not None else None,
+                "marketing_consent": self.is_user and self.marketing,
                 "events_after_opt_out": after,
                 "clock_skew_ms": [d.skew for d in self.devices if d.skew],
             }

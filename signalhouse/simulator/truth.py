@@ -23,6 +23,8 @@ clock skew). Keys of objects are sorted. Shape::
         signed_up_at | null, first_platform, plan_tier | null, account_id | null,
         opted_out_at | null,          # timestamp of the Consent Updated that denied analytics
         events_after_opt_out,         # distinct valid messages of the person after it
+        marketing_consent,            # granted marketing (users: at sign-up; existing users'
+                                      # choice is re-sent by the backend at the window start)
         clock_skew_ms[] }],           # device clock offsets (originalTimestamp/sentAt shifted)
       shared_anonymous_ids: [{anonymous_id, person_keys[]}],  # one tablet, two people
       bot_anonymous_ids[],            # web crawlers: not persons
@@ -43,7 +45,8 @@ clock skew). Keys of objects are sorted. Shape::
       distinct_valid_messages_intact, # minus those only present after the archive cut
       duplicates: {duplicate_same_file, duplicate_other_file, duplicate_days_later},
       collisions, collided_message_ids[] }}  # the first-received line of the id is the true one
-    conversions: {tenant: {orders, orders_after_opt_out, revenue: {USD, EUR}}}
+    conversions: {tenant: {orders, orders_after_opt_out, orders_by_currency: {USD, EUR},
+                           revenue: {USD, EUR}, revenue_after_opt_out: {USD, EUR}}}
     sessions: {definition, by_tenant: {tenant: {platform: {local_date: n}}},
                after_opt_out: {same shape}, bots: {tenant: {local_date: n}},
                exact_30_minute_gaps: [{tenant, person_key, anonymous_id, platform,
@@ -56,7 +59,8 @@ clock skew). Keys of objects are sorted. Shape::
     click_model: {examine: {rank: p}, examine_formula, item_attractiveness: {item_id: a},
                   ranking_noise_sd: {model_version: sd}, surfaces, model_versions}
     notifications | emails | syncs | api | recommendations: {tenant: {metric: n}}
-    opt_outs: {tenant: {persons, events_after_opt_out}}
+    opt_outs: {tenant: {persons, events_after_opt_out,
+                        by_event: {event name or type[.model_version]: n}}}  # after opt-outs
     truncated_archive: null | {file, compressed_bytes_full, compressed_bytes_written,
                                lines_written, lines_intact, partial_line,
                                lost: {valid_lines, distinct_messages, by_event: {name: n}}}
@@ -315,6 +319,7 @@ class TruthBuilder:
             t: {
                 "persons": sum(1 for p in self.persons[t] if p["opted_out_at"]),
                 "events_after_opt_out": sum(p["events_after_opt_out"] for p in self.persons[t]),
+                "by_event": family(t, "after_opt_out"),
             }
             for t in tenants
         }
@@ -333,6 +338,10 @@ class TruthBuilder:
                         c: self.counts[t][f"orders.{c}"] for c in ("USD", "EUR")
                     },
                     "revenue": {c: round(self.revenue[t][c] / 100, 2) for c in ("USD", "EUR")},
+                    "revenue_after_opt_out": {
+                        c: round(self.revenue[t][f"after_opt_out.{c}"] / 100, 2)
+                        for c in ("USD", "EUR")
+                    },
                 }
                 for t in tenants
             },

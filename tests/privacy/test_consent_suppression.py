@@ -102,7 +102,8 @@ def _batches(tmp_path: Path) -> list[Path]:
 
 def test_events_after_an_opt_out_are_dropped_until_consent_is_granted_again(tmp_path):
     db = tmp_path / "w.duckdb"
-    summaries = [_ingest([batch], db, suppress_opted_out=True) for batch in _batches(tmp_path)]
+    # The default: no option needed.
+    summaries = [_ingest([batch], db) for batch in _batches(tmp_path)]
     assert _landed(db) == {"m1", "c1", "m3", "m6", "c2", "m8"}
     dropped = [s.quarantined_by_reason.get("consent_suppressed", 0) for s in summaries]
     assert dropped == [1, 2, 1]
@@ -132,11 +133,14 @@ def test_events_after_an_opt_out_are_dropped_until_consent_is_granted_again(tmp_
         con.close()
 
 
-def test_without_the_option_consent_events_suppress_nothing(tmp_path):
-    db = tmp_path / "w.duckdb"
+def test_keep_opted_out_lands_everything(tmp_path, monkeypatch):
+    monkeypatch.setenv("SIGNALHOUSE_PII_KEY", "consent-test-key")
+    kept, default = tmp_path / "kept.duckdb", tmp_path / "default.duckdb"
     for batch in _batches(tmp_path):
-        _ingest([batch], db)
-    assert len(_landed(db)) == 10
+        assert main(["ingest", str(batch), "--keep-opted-out", "--db", str(kept)]) == EXIT_OK
+        assert main(["ingest", str(batch), "--db", str(default)]) == EXIT_OK
+    assert len(_landed(kept)) == 10
+    assert _landed(default) == {"m1", "c1", "m3", "m6", "c2", "m8"}
 
 
 def test_the_suppression_list_drops_later_lines_of_its_identifiers(tmp_path, monkeypatch, capsys):
@@ -196,20 +200,24 @@ def test_on_the_simulated_sample_ingest_drops_exactly_the_events_after_each_opt_
     marts_build, tmp_path
 ):
     """The simulator's persons opt out with a Consent Updated on the device they keep using:
-    per tenant, the lines dropped at ingest are the truth's events after an opt-out."""
+    per tenant, the lines the marts build's (default) ingest dropped are the truth's events
+    after an opt-out, and an ingest that keeps them lands exactly those lines more."""
     db = tmp_path / "w.duckdb"
-    _ingest([marts_build.data], db, suppress_opted_out=True)
+    _ingest([marts_build.data], db, suppress_opted_out=False)
     con = duckdb.connect(str(db), read_only=True)
     try:
-        dropped = dict(
-            con.execute(
-                "select tenant_id, count(*) from raw.quarantine "
-                "where reason = 'consent_suppressed' group by all"
-            ).fetchall()
-        )
-        loaded = con.execute("select count(*) from raw.events").fetchone()[0]
+        (everything,) = con.execute("select count(*) from raw.events").fetchone()
+        (none_dropped,) = con.execute(
+            "select count(*) from raw.quarantine where reason = 'consent_suppressed'"
+        ).fetchone()
     finally:
         con.close()
+    dropped = dict(
+        marts_build.rows(
+            "select tenant_id, count(*) from raw.quarantine "
+            "where reason = 'consent_suppressed' group by all"
+        )
+    )
     expected = {
         tenant: counts["events_after_opt_out"]
         for tenant, counts in marts_build.truth["opt_outs"].items()
@@ -217,5 +225,6 @@ def test_on_the_simulated_sample_ingest_drops_exactly_the_events_after_each_opt_
     }
     assert expected, "the sample has no opt-outs: the test proves nothing"
     assert dropped == expected
-    (without,) = marts_build.rows("select count(*) from raw.events")[0]
-    assert loaded == without - sum(expected.values())
+    assert none_dropped == 0
+    (loaded,) = marts_build.rows("select count(*) from raw.events")[0]
+    assert loaded == everything - sum(expected.values())

@@ -101,7 +101,11 @@ def sample(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
         patch.setenv("SIGNALHOUSE_PII_KEY", "families-truth-test-key")
         warnings.simplefilter("ignore")
-        ingest_paths([root / "data"], db)
+        # Every emitted event is staged here, opted-out persons' later ones too: the truth's
+        # breakdowns describe what the simulator emitted, and this module checks how staging
+        # types and routes it. Dropping at ingest (the default) is checked against the truth
+        # in tests/privacy/test_consent_suppression.py and by the marts' truth tests.
+        ingest_paths([root / "data"], db, suppress_opted_out=False)
         # Staging only (the marts are not needed here): the family models, their seeds and
         # everything upstream, with all their tests and unit tests.
         outcome = run_dbt(["build", "--select", "+path:models/staging/segment"], db)
