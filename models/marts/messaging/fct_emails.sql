@@ -34,6 +34,7 @@ phases_collapsed as (
         filter (where campaign_id is not null) as campaign_id,
         first(subject_variant order by phase <> 'sent', event_at, event_id)
         filter (where subject_variant is not null) as subject_variant,
+        min(event_at) as first_event_at,
         min(event_at) filter (where phase = 'sent') as sent_at,
         min(event_at) filter (where phase = 'delivered') as delivered_at,
         min(event_at) filter (where phase = 'bounced') as bounced_at,
@@ -58,61 +59,73 @@ phases_collapsed as (
     group by tenant_id, email_message_id
 ),
 
+-- Marketing e-mail fails closed: a message counts only when its person had granted
+-- marketing when it started (its send, else its first phase seen); a person without a
+-- consent record is absent.
+phases_consented as (
+    select * from phases_collapsed
+    where {{ consent_granted_at(
+        'marketing',
+        'phases_collapsed',
+        'coalesce(phases_collapsed.sent_at, phases_collapsed.first_event_at)'
+    ) }}
+),
+
 next_web_sessions as (
     select
-        phases_collapsed.tenant_id,
-        phases_collapsed.email_message_id,
+        phases_consented.tenant_id,
+        phases_consented.email_message_id,
         first(sessions.session_id order by sessions.started_at, sessions.session_id)
             as next_session_id
-    from phases_collapsed
+    from phases_consented
     inner join sessions
         on
-            phases_collapsed.tenant_id = sessions.tenant_id
-            and phases_collapsed.person_id = sessions.person_id
+            phases_consented.tenant_id = sessions.tenant_id
+            and phases_consented.person_id = sessions.person_id
             and list_contains(sessions.platforms, 'web')
-            and phases_collapsed.first_clicked_at <= sessions.started_at
-            and sessions.started_at <= phases_collapsed.first_clicked_at
+            and phases_consented.first_clicked_at <= sessions.started_at
+            and sessions.started_at <= phases_consented.first_clicked_at
             + to_minutes({{ var('email_click_session_minutes') }})
-    group by phases_collapsed.tenant_id, phases_collapsed.email_message_id
+    group by phases_consented.tenant_id, phases_consented.email_message_id
 ),
 
 final as (
     select
-        phases_collapsed.tenant_id,
-        phases_collapsed.email_message_id,
-        phases_collapsed.person_id,
-        phases_collapsed.campaign_id,
-        phases_collapsed.subject_variant,
-        phases_collapsed.sent_at,
-        phases_collapsed.delivered_at,
-        phases_collapsed.bounced_at,
-        phases_collapsed.delivered_at is not null as is_delivered,
-        phases_collapsed.bounced_at is not null as is_bounced,
-        phases_collapsed.bounce_type,
-        phases_collapsed.bounce_reason,
-        {{ async_gap_ms('phases_collapsed.sent_at', 'phases_collapsed.delivered_at') }}
+        phases_consented.tenant_id,
+        phases_consented.email_message_id,
+        phases_consented.person_id,
+        phases_consented.campaign_id,
+        phases_consented.subject_variant,
+        phases_consented.sent_at,
+        phases_consented.delivered_at,
+        phases_consented.bounced_at,
+        phases_consented.delivered_at is not null as is_delivered,
+        phases_consented.bounced_at is not null as is_bounced,
+        phases_consented.bounce_type,
+        phases_consented.bounce_reason,
+        {{ async_gap_ms('phases_consented.sent_at', 'phases_consented.delivered_at') }}
             as delivery_latency_ms,
-        phases_collapsed.human_opens > 0 as is_opened,
-        phases_collapsed.human_opens,
-        phases_collapsed.machine_opens,
-        phases_collapsed.human_opens = 0
-        and phases_collapsed.machine_opens > 0 as is_machine_open_only,
-        phases_collapsed.first_opened_at,
-        phases_collapsed.link_clicks > 0 as is_clicked,
-        phases_collapsed.link_clicks,
-        phases_collapsed.first_clicked_at,
+        phases_consented.human_opens > 0 as is_opened,
+        phases_consented.human_opens,
+        phases_consented.machine_opens,
+        phases_consented.human_opens = 0
+        and phases_consented.machine_opens > 0 as is_machine_open_only,
+        phases_consented.first_opened_at,
+        phases_consented.link_clicks > 0 as is_clicked,
+        phases_consented.link_clicks,
+        phases_consented.first_clicked_at,
         next_web_sessions.next_session_id,
-        phases_collapsed.form_submissions > 0 as is_form_submitted,
-        phases_collapsed.form_submissions,
-        phases_collapsed.unsubscribed_at is not null as is_unsubscribed,
-        phases_collapsed.unsubscribed_at,
-        phases_collapsed.spam_reported_at is not null as is_spam_reported,
-        phases_collapsed.spam_reported_at
-    from phases_collapsed
+        phases_consented.form_submissions > 0 as is_form_submitted,
+        phases_consented.form_submissions,
+        phases_consented.unsubscribed_at is not null as is_unsubscribed,
+        phases_consented.unsubscribed_at,
+        phases_consented.spam_reported_at is not null as is_spam_reported,
+        phases_consented.spam_reported_at
+    from phases_consented
     left join next_web_sessions
         on
-            phases_collapsed.tenant_id = next_web_sessions.tenant_id
-            and phases_collapsed.email_message_id = next_web_sessions.email_message_id
+            phases_consented.tenant_id = next_web_sessions.tenant_id
+            and phases_consented.email_message_id = next_web_sessions.email_message_id
 )
 
 select * from final

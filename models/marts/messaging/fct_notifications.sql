@@ -38,6 +38,7 @@ phases_collapsed as (
         filter (where campaign_id is not null) as campaign_id,
         first(channel order by phase <> 'sent', event_at, event_id)
         filter (where channel is not null) as channel,
+        min(event_at) as first_event_at,
         min(event_at) filter (where phase = 'sent') as first_sent_at,
         max(event_at) filter (where phase = 'sent') as last_sent_at,
         count(*) filter (where phase = 'sent') as send_attempts,
@@ -56,6 +57,9 @@ phases_collapsed as (
     group by tenant_id, notification_id
 ),
 
+-- Messaging fails closed: a notification counts only when its person had granted messaging
+-- when it started (its first send, else its first phase seen); a person without a consent
+-- record is absent.
 phases_derived as (
     select
         *,
@@ -64,6 +68,11 @@ phases_derived as (
             delivery_receipt_at, least(displayed_at, opened_at, dismissed_at)
         ) as delivered_at
     from phases_collapsed
+    where {{ consent_granted_at(
+        'messaging',
+        'phases_collapsed',
+        'coalesce(phases_collapsed.first_sent_at, phases_collapsed.first_event_at)'
+    ) }}
 ),
 
 lifecycle_measured as (
