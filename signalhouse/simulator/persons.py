@@ -1372,6 +1372,11 @@ class PersonSim:
                 if name in ("Recommendation Served", "Recommendation Clicked"):
                     version = message["properties"]["model_version"]
                     out.counts[f"after_opt_out.{name}.{version}"] += 1
+                elif name in _SYNC_COUNTED:
+                    key = _SYNC_COUNTED[name]
+                    if key != "conflicts":
+                        key += "." + message["properties"]["connectivity"]
+                    out.counts[f"after_opt_out_syncs.{key}"] += 1
         # what the pipeline keeps: nothing of an opted-out person after the opt-out
         marks = sorted(m for m in self.marks if opt is None or m[0] <= opt)
         for ts, currency, cents in self.orders:
@@ -1456,6 +1461,16 @@ class PersonSim:
         for exp, t0 in self.first_exposure.items():
             if any(m == "order" and t >= t0 for t, m in marks):
                 out.exp_converted[(exp, self.variant[exp])] += 1
+
+
+# Sync events as the truth's `syncs` counters count them (started/completed/failed per
+# connectivity, conflicts).
+_SYNC_COUNTED = {
+    "Sync Started": "started",
+    "Sync Completed": "completed",
+    "Sync Failed": "failed",
+    "Sync Conflict Resolved": "conflicts",
+}
 
 
 def _iso_week(ms: int) -> int:

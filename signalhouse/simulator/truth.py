@@ -60,7 +60,8 @@ clock skew). Keys of objects are sorted. Shape::
                   ranking_noise_sd: {model_version: sd}, surfaces, model_versions}
     notifications | emails | syncs | api | recommendations: {tenant: {metric: n}}
     opt_outs: {tenant: {persons, events_after_opt_out,
-                        by_event: {event name or type[.model_version]: n}}}  # after opt-outs
+                        by_event: {event name or type[.model_version]: n},
+                        syncs: {same keys as syncs}}}  # events after the opt-outs
     truncated_archive: null | {file, compressed_bytes_full, compressed_bytes_written,
                                lines_written, lines_intact, partial_line,
                                lost: {valid_lines, distinct_messages, by_event: {name: n}}}
@@ -320,6 +321,7 @@ class TruthBuilder:
                 "persons": sum(1 for p in self.persons[t] if p["opted_out_at"]),
                 "events_after_opt_out": sum(p["events_after_opt_out"] for p in self.persons[t]),
                 "by_event": family(t, "after_opt_out"),
+                "syncs": family(t, "after_opt_out_syncs"),
             }
             for t in tenants
         }
