@@ -7,8 +7,8 @@ who all granted messaging.
 
 On the clean marts build: every e-mail's person granted marketing in the truth, every
 notification's person is a user, and the counts still equal the truth (tests/async). Then, on
-a copy, the existing users' consent records are removed from staging (the Consent Updated rows
-of `stg_segment__events`, which `stg_segment__consents` is a view on) and the messaging marts
+a copy, the existing users' consent records are removed from staging (their Consent Updated
+rows of `stg_segment__events`), and `stg_segment__consents` and the messaging marts
 downstream of `fct_consent_periods` rebuilt: the existing users vanish from the e-mail and
 notification marts, and nothing of the new users changes.
 """
@@ -39,11 +39,13 @@ def _persons(con, model: str) -> set[tuple[str, str]]:
 
 
 def _truth_people(marts_build) -> dict[tuple[str, str], dict]:
+    """(tenant, user id or previous id) -> the truth's person."""
     return {
-        (tenant, person["user_id"]): person
+        (tenant, user_id): person
         for tenant, doc in marts_build.truth["tenants"].items()
         for person in doc["persons"]
         if person["user_id"]
+        for user_id in [person["user_id"], *person["previous_ids"]]
     }
 
 
@@ -105,7 +107,12 @@ def without_existing_consents(marts_build, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SIGNALHOUSE_PII_KEY", MARTS_PII_KEY)
         outcome = run_dbt(
-            ["build", "--select", "fct_consent_periods+,path:models/marts/messaging"],
+            [
+                "build",
+                "--select",
+                "stg_segment__consents",
+                "fct_consent_periods+,path:models/marts/messaging",
+            ],
             copy,
             vars=MARTS_VARS,
         )
