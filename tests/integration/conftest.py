@@ -32,6 +32,9 @@ def warehouse(tmp_path_factory) -> Warehouse:
     with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
         patch.setenv("SIGNALHOUSE_PII_KEY", "integration-test-key")
         warnings.simplefilter("ignore")
-        summary = ingest_paths([data], db)
+        # Land opted-out persons' later lines too: this module reconciles the ledger and
+        # staging with the truth's per-file line counts, which count every emitted line.
+        # Dropping them (the default) is checked in tests/privacy/test_consent_suppression.py.
+        summary = ingest_paths([data], db, suppress_opted_out=False)
         build = run_dbt(["build"], db)
     return Warehouse(data, db, json.loads(result.truth_path.read_text()), summary, build)
