@@ -1,6 +1,7 @@
 -- Incremental per person: a run sessionizes again every person whose client events
 -- changed since the last run (new, re-staged, moved to or away from them), replaces their
 -- rows, and drops rows whose event now belongs to someone else (merged or emptied persons).
+-- Finding them compares event keys and staging's load times, never every column of history.
 {{
     config(
         materialized=incremental_materialization(),
@@ -46,7 +47,8 @@ client_events as (
         events.page_path,
         events.campaign_source,
         events.campaign_medium,
-        events.campaign_name
+        events.campaign_name,
+        events._loaded_at
     from events
     inner join identified
         on
@@ -57,44 +59,78 @@ client_events as (
         and not events.is_background
 ),
 
--- What the last run sessionized (the current events themselves on a first build, so that
--- nothing counts as changed).
-previous_events as (
+-- Which client event the last run gave to which person: keys only, so that finding what
+-- changed reads three narrow columns, not every column of history. Nothing on a first
+-- build, which takes every person (the constant filter lets the engine skip the
+-- comparison instead of running it for nothing).
+previous_keys as (
     select
         tenant_id,
         event_id,
-        person_id,
-        event_at,
-        platform,
-        event_type,
-        event_name,
-        view_name,
-        page_path,
-        campaign_source,
-        campaign_medium,
-        campaign_name
+        person_id
     from {{ this if is_incremental() else 'client_events' }}
+    where {{ 'true' if is_incremental() else 'false' }}
 ),
 
-events_changed as (
+current_keys as (
+    select
+        tenant_id,
+        event_id,
+        person_id
+    from client_events
+    where {{ 'true' if is_incremental() else 'false' }}
+),
+
+-- Events new to a person or gone from one (new, merged, moved, emptied, no longer client).
+keys_changed as (
     (
-        select * from client_events
+        select * from current_keys
         except
-        select * from previous_events
+        select * from previous_keys
     )
     union all
     (
-        select * from previous_events
+        select * from previous_keys
         except
-        select * from client_events
+        select * from current_keys
     )
 ),
 
+-- An event keeps its key but changes its time or names only when staging takes a newer
+-- copy of it, which is then loaded after the newest event the last run sessionized.
+restaged_since as (
+    select
+        coalesce(max(events._loaded_at), {{ timestamp_lowest() }})
+        - {{ interval_minutes(var('raw_watermark_lookback_minutes')) }} as loaded_from
+    from events
+    inner join previous_keys
+        on
+            events.tenant_id = previous_keys.tenant_id
+            and events.event_id = previous_keys.event_id
+),
+
+events_restaged as (
+    select
+        client_events.tenant_id,
+        client_events.person_id
+    from client_events
+    where
+        {{ 'true' if is_incremental() else 'false' }}
+        and client_events._loaded_at >= (
+            select restaged_since.loaded_from from restaged_since
+        )
+),
+
 persons_touched as (
-    select distinct
+    select
         tenant_id,
         person_id
-    from events_changed
+    from keys_changed
+    union
+    select
+        tenant_id,
+        person_id
+    from events_restaged
 ),
 
 events_in_scope as (
