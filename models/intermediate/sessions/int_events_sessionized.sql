@@ -1,7 +1,7 @@
 -- Incremental per person: a run sessionizes again every person whose client events
 -- changed since the last run (new, re-staged, moved to or away from them), replaces their
 -- rows, and drops rows whose event now belongs to someone else (merged or emptied persons).
--- Finding them compares event keys and staging's load times, never every column of history.
+-- Finding them is one join of the events with the last run's rows on the event key.
 {{
     config(
         materialized=incremental_materialization(),
@@ -47,8 +47,7 @@ client_events as (
         events.page_path,
         events.campaign_source,
         events.campaign_medium,
-        events.campaign_name,
-        events._loaded_at
+        events.campaign_name
     from events
     inner join identified
         on
@@ -59,78 +58,70 @@ client_events as (
         and not events.is_background
 ),
 
--- Which client event the last run gave to which person: keys only, so that finding what
--- changed reads three narrow columns, not every column of history. Nothing on a first
--- build, which takes every person (the constant filter lets the engine skip the
--- comparison instead of running it for nothing).
-previous_keys as (
+-- What the last run sessionized, and the events as they are now; both empty on a first
+-- build, which takes every person (the constant filter lets the engine skip the comparison
+-- instead of running it for nothing).
+previous_events as (
     select
         tenant_id,
         event_id,
-        person_id
+        person_id,
+        event_at,
+        platform,
+        event_type,
+        event_name,
+        view_name,
+        page_path,
+        campaign_source,
+        campaign_medium,
+        campaign_name
     from {{ this if is_incremental() else 'client_events' }}
     where {{ 'true' if is_incremental() else 'false' }}
 ),
 
-current_keys as (
-    select
-        tenant_id,
-        event_id,
-        person_id
-    from client_events
+current_events as (
+    select * from client_events
     where {{ 'true' if is_incremental() else 'false' }}
 ),
 
--- Events new to a person or gone from one (new, merged, moved, emptied, no longer client).
-keys_changed as (
-    (
-        select * from current_keys
-        except
-        select * from previous_keys
-    )
-    union all
-    (
-        select * from previous_keys
-        except
-        select * from current_keys
-    )
-),
-
--- An event keeps its key but changes its time or names only when staging takes a newer
--- copy of it, which is then loaded after the newest event the last run sessionized.
-restaged_since as (
+-- Every event that is new, gone, moved to another person, or staged again with another
+-- time or names: one join on the event key (an EXCEPT both ways hashed every column of
+-- history twice).
+events_changed as (
     select
-        coalesce(max(events._loaded_at), {{ timestamp_lowest() }})
-        - {{ interval_minutes(var('raw_watermark_lookback_minutes')) }} as loaded_from
-    from events
-    inner join previous_keys
+        coalesce(current_events.tenant_id, previous_events.tenant_id) as tenant_id,
+        current_events.person_id,
+        previous_events.person_id as previous_person_id
+    from current_events
+    full outer join previous_events
         on
-            events.tenant_id = previous_keys.tenant_id
-            and events.event_id = previous_keys.event_id
-),
-
-events_restaged as (
-    select
-        client_events.tenant_id,
-        client_events.person_id
-    from client_events
+            current_events.tenant_id = previous_events.tenant_id
+            and current_events.event_id = previous_events.event_id
     where
-        {{ 'true' if is_incremental() else 'false' }}
-        and client_events._loaded_at >= (
-            select restaged_since.loaded_from from restaged_since
-        )
+        current_events.person_id is distinct from previous_events.person_id
+        or current_events.event_at is distinct from previous_events.event_at
+        or current_events.platform is distinct from previous_events.platform
+        or current_events.event_type is distinct from previous_events.event_type
+        or current_events.event_name is distinct from previous_events.event_name
+        or current_events.view_name is distinct from previous_events.view_name
+        or current_events.page_path is distinct from previous_events.page_path
+        or current_events.campaign_source is distinct from previous_events.campaign_source
+        or current_events.campaign_medium is distinct from previous_events.campaign_medium
+        or current_events.campaign_name is distinct from previous_events.campaign_name
 ),
 
 persons_touched as (
     select
         tenant_id,
         person_id
-    from keys_changed
+    from events_changed
+    where person_id is not null
     union
     select
         tenant_id,
-        person_id
-    from events_restaged
+        previous_person_id as person_id
+    from events_changed
+    where previous_person_id is not null
 ),
 
 events_in_scope as (
