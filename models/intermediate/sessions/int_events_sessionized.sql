@@ -89,9 +89,9 @@ current_events as (
 -- history twice).
 events_changed as (
     select
-        coalesce(current_events.tenant_id, previous_events.tenant_id) as tenant_id,
         current_events.person_id,
-        previous_events.person_id as previous_person_id
+        previous_events.person_id as previous_person_id,
+        coalesce(current_events.tenant_id, previous_events.tenant_id) as tenant_id
     from current_events
     full outer join previous_events
         on
