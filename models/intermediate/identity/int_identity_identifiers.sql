@@ -1,3 +1,7 @@
+-- A table, not a view: its tests and the models downstream each read it; as a view each
+-- of them recomputed the identity graph up to it.
+{{ config(materialized='table') }}
+
 with
 
 events as (

@@ -1,6 +1,7 @@
 -- Incremental per person: a run sessionizes again every person whose client events
 -- changed since the last run (new, re-staged, moved to or away from them), replaces their
 -- rows, and drops rows whose event now belongs to someone else (merged or emptied persons).
+-- Finding them is one join of the events with the last run's rows on the event key.
 {{
     config(
         materialized=incremental_materialization(),
@@ -57,8 +58,9 @@ client_events as (
         and not events.is_background
 ),
 
--- What the last run sessionized (the current events themselves on a first build, so that
--- nothing counts as changed).
+-- What the last run sessionized, and the events as they are now; both empty on a first
+-- build, which takes every person (the constant filter lets the engine skip the comparison
+-- instead of running it for nothing).
 previous_events as (
     select
         tenant_id,
@@ -74,27 +76,52 @@ previous_events as (
         campaign_medium,
         campaign_name
     from {{ this if is_incremental() else 'client_events' }}
+    where {{ 'true' if is_incremental() else 'false' }}
 ),
 
+current_events as (
+    select * from client_events
+    where {{ 'true' if is_incremental() else 'false' }}
+),
+
+-- Every event that is new, gone, moved to another person, or staged again with another
+-- time or names: one join on the event key (an EXCEPT both ways hashed every column of
+-- history twice).
 events_changed as (
-    (
-        select * from client_events
-        except
-        select * from previous_events
-    )
-    union all
-    (
-        select * from previous_events
-        except
-        select * from client_events
-    )
+    select
+        current_events.person_id,
+        previous_events.person_id as previous_person_id,
+        coalesce(current_events.tenant_id, previous_events.tenant_id) as tenant_id
+    from current_events
+    full outer join previous_events
+        on
+            current_events.tenant_id = previous_events.tenant_id
+            and current_events.event_id = previous_events.event_id
+    where
+        current_events.person_id is distinct from previous_events.person_id
+        or current_events.event_at is distinct from previous_events.event_at
+        or current_events.platform is distinct from previous_events.platform
+        or current_events.event_type is distinct from previous_events.event_type
+        or current_events.event_name is distinct from previous_events.event_name
+        or current_events.view_name is distinct from previous_events.view_name
+        or current_events.page_path is distinct from previous_events.page_path
+        or current_events.campaign_source is distinct from previous_events.campaign_source
+        or current_events.campaign_medium is distinct from previous_events.campaign_medium
+        or current_events.campaign_name is distinct from previous_events.campaign_name
 ),
 
 persons_touched as (
-    select distinct
+    select
         tenant_id,
         person_id
     from events_changed
+    where person_id is not null
+    union
+    select
+        tenant_id,
+        previous_person_id as person_id
+    from events_changed
+    where previous_person_id is not null
 ),
 
 events_in_scope as (

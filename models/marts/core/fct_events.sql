@@ -52,6 +52,8 @@ previous_attributions as (
     from {{ this if is_incremental() else 'attributions' }}
 ),
 
+-- What changed since the last run; nothing on a first build, which takes every event (the
+-- constant filter lets the engine skip the comparison instead of running it for nothing).
 events_reattributed as (
     select
         tenant_id,
@@ -61,6 +63,7 @@ events_reattributed as (
         except
         select * from previous_attributions
     ) as changed_attributions
+    where {{ 'true' if is_incremental() else 'false' }}
 ),
 
 events_restaged as (
@@ -68,12 +71,14 @@ events_restaged as (
         tenant_id,
         event_id
     from events
-    where _loaded_at >= (
-        select
-            coalesce(max(written._loaded_at), {{ timestamp_lowest() }})
-            - {{ interval_minutes(var('raw_watermark_lookback_minutes')) }}
-        from {{ this if is_incremental() else 'events' }} as written
-    )
+    where
+        {{ 'true' if is_incremental() else 'false' }}
+        and _loaded_at >= (
+            select
+                coalesce(max(written._loaded_at), {{ timestamp_lowest() }})
+                - {{ interval_minutes(var('raw_watermark_lookback_minutes')) }}
+            from {{ this if is_incremental() else 'events' }} as written
+        )
 ),
 
 events_in_scope as (

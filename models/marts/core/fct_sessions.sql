@@ -48,26 +48,35 @@ sessions_localized as (
     left join tenants on sessions_aggregated.tenant_id = tenants.tenant_id
 ),
 
+-- Channel rules are regular expressions compared row by row: match each distinct
+-- (source, medium) pair once, not every session (a session holds one of few pairs).
+campaign_pairs as (
+    select distinct
+        coalesce(first_campaign_source, '') as campaign_source,
+        coalesce(first_campaign_medium, '') as campaign_medium
+    from sessions_localized
+),
+
 channels_matched as (
     select
-        sessions_localized.tenant_id,
-        sessions_localized.session_id,
+        campaign_pairs.campaign_source,
+        campaign_pairs.campaign_medium,
         coalesce(
             {{ arg_min_not_null('channel_groups.channel', 'channel_groups.priority') }},
             'Unassigned'
         ) as first_channel
-    from sessions_localized
+    from campaign_pairs
     left join channel_groups
         on
             {{ regexp_full_match(
-                "coalesce(sessions_localized.first_campaign_source, '')",
+                "campaign_pairs.campaign_source",
                 "coalesce(channel_groups.source_pattern, '')"
             ) }}
             and {{ regexp_full_match(
-                "coalesce(sessions_localized.first_campaign_medium, '')",
+                "campaign_pairs.campaign_medium",
                 "coalesce(channel_groups.medium_pattern, '')"
             ) }}
-    group by sessions_localized.tenant_id, sessions_localized.session_id
+    group by campaign_pairs.campaign_source, campaign_pairs.campaign_medium
 ),
 
 sessions_channeled as (
@@ -77,8 +86,10 @@ sessions_channeled as (
     from sessions_localized
     inner join channels_matched
         on
-            sessions_localized.tenant_id = channels_matched.tenant_id
-            and sessions_localized.session_id = channels_matched.session_id
+            coalesce(sessions_localized.first_campaign_source, '')
+            = channels_matched.campaign_source
+            and coalesce(sessions_localized.first_campaign_medium, '')
+            = channels_matched.campaign_medium
 ),
 
 final as (
