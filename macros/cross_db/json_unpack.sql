@@ -1,9 +1,9 @@
 {#-
     Parse the JSON text `json_column` into a nested struct shaped by `structure`: a mapping
-    of field names to nested mappings or to a type name (VARCHAR, BOOLEAN, BIGINT, DOUBLE),
-    or a one-item list of a type name for an array. Read fields as
-    `unpacked['context']['library']['name']`. A missing field, or a value that does not
-    convert, is null.
+    of field names to nested mappings or to a type name (VARCHAR, BOOLEAN, BIGINT, DOUBLE,
+    TIMESTAMPTZ, or JSON for the value's JSON text), or a one-item list of one for an
+    array. Read fields as `unpacked['context']['library']['name']`. A missing field, or a
+    value that does not convert, is null.
 -#}
 {% macro json_unpack(json_column, structure) %}
     {%- if not json_column or structure is not mapping or not structure -%}
@@ -27,7 +27,7 @@
 {% macro json_unpack_spark_type(node) -%}
     {%- set scalar_types = {
         'VARCHAR': 'string', 'BOOLEAN': 'boolean', 'BIGINT': 'bigint',
-        'INTEGER': 'int', 'DOUBLE': 'double'
+        'INTEGER': 'int', 'DOUBLE': 'double', 'TIMESTAMPTZ': 'timestamp', 'JSON': 'string'
     } -%}
     {%- if node is mapping -%}
         struct<
