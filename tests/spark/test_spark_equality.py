@@ -78,8 +78,10 @@ MART_KEYS = {
     "dim_identity_map": ("tenant_id", "identifier_type", "identifier"),
     "dim_persons": ("tenant_id", "person_id"),
     "fct_analytics_events": ("tenant_id", "event_id"),
+    "fct_api_requests": ("tenant_id", "event_id"),
     "fct_events": ("tenant_id", "event_id"),
     "fct_sessions": ("tenant_id", "session_id"),
+    "rpt_api_endpoint_daily": ("tenant_id", "account_id", "endpoint", "request_date"),
 }
 # Ported staging and intermediate relations compared too (the marts above read only some).
 STAGING_FAMILIES = (
