@@ -93,6 +93,7 @@ RELATION_KEYS = {
     **{f"marts.{mart}": key for mart, key in MART_KEYS.items()},
     **{f"staging.stg_segment__{family}": ("tenant_id", "event_id") for family in STAGING_FAMILIES},
     "staging.stg_segment__recommendation_items": ("tenant_id", "event_id", "rank"),
+    "staging.stg_segment__event_duplicates": ("tenant_id", "event_id", "copy_rank"),
     "intermediate.int_identity_conflicts": (
         "tenant_id", "reason", "identifier_type", "identifier",
     ),
