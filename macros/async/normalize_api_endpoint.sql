@@ -13,18 +13,12 @@
         ~ "|[a-z]{1,5}_[0-9a-f]{6,})/" -%}
     {#- Two passes: a match consumes the slash after it, so an id directly after an id is
         only found by the second pass. -#}
+    {%- set lowered = "lower(split_part(trim(" ~ path_column ~ "), '?', 1)) || '/'" -%}
+    {%- set first_pass = regexp_replace_all(lowered, "'" ~ id_segment ~ "'", "'/{id}/'") -%}
+    {%- set second_pass = regexp_replace_all(first_pass, "'" ~ id_segment ~ "'", "'/{id}/'") -%}
     coalesce(
         nullif(
-            regexp_replace(
-                regexp_replace(
-                    regexp_replace(
-                        lower(split_part(trim({{ path_column }}), '?', 1)) || '/',
-                        '{{ id_segment }}', '/{id}/', 'g'
-                    ),
-                    '{{ id_segment }}', '/{id}/', 'g'
-                ),
-                '/+$', ''
-            ),
+            regexp_replace({{ second_pass }}, '/+$', ''),
             ''
         ),
         case when {{ path_column }} is not null then '/' end

@@ -4,15 +4,15 @@
 {% macro documentation_problems(problems) %}
     {%- if problems | length == 0 %}
 select
-    cast(null as varchar) as resource,
-    cast(null as varchar) as column_name,
-    cast(null as varchar) as problem,
-    cast(null as varchar) as fix
+    cast(null as {{ dbt.type_string() }}) as resource,
+    cast(null as {{ dbt.type_string() }}) as column_name,
+    cast(null as {{ dbt.type_string() }}) as problem,
+    cast(null as {{ dbt.type_string() }}) as fix
 where false
     {%- else %}
 select
     resource,
-    cast(column_name as varchar) as column_name,
+    cast(column_name as {{ dbt.type_string() }}) as column_name,
     problem,
     fix
 from (

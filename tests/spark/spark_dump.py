@@ -1,11 +1,13 @@
-"""Write every relation of one Spark database to Parquet, for the DuckDB/Spark comparison.
+"""Write Spark relations to Parquet, for the DuckDB/Spark comparison.
 
 Runs under .venv-spark (pyspark), against the metastore that `dbt --target spark` wrote
 (same settings as profiles.yml's spark output):
 
-    .venv-spark/bin/python tests/spark/spark_dump.py SPARK_DIR DATABASE OUT_DIR
+    .venv-spark/bin/python tests/spark/spark_dump.py SPARK_DIR OUT_DIR RELATION...
 
-Writes OUT_DIR/<relation>/*.parquet (timestamps as UTC instants) and prints the relations.
+A RELATION is `database.relation`, or `database.*` for every relation of the database.
+Writes OUT_DIR/<database>/<relation>/*.parquet (timestamps as UTC instants) and prints each
+relation written as `database.relation`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 
-def main(spark_dir: str, database: str, out_dir: str) -> int:
+def main(spark_dir: str, out_dir: str, *requested: str) -> int:
     spark = (
         SparkSession.builder.master("local[2]")
         .enableHiveSupport()
@@ -34,15 +36,20 @@ def main(spark_dir: str, database: str, out_dir: str) -> int:
         .getOrCreate()
     )
     try:
-        relations = sorted(
-            row.tableName for row in spark.sql(f"show tables in {database}").collect()
-        )
-        for relation in relations:
-            target = Path(out_dir) / relation
+        relations = []
+        for name in requested:
+            database, _, relation = name.partition(".")
+            if relation == "*":
+                tables = spark.sql(f"show tables in {database}").collect()
+                relations += sorted((database, row.tableName) for row in tables)
+            else:
+                relations.append((database, relation))
+        for database, relation in relations:
+            target = Path(out_dir) / database / relation
             spark.table(f"{database}.{relation}").coalesce(1).write.mode("overwrite").parquet(
                 str(target)
             )
-            print(relation)
+            print(f"{database}.{relation}")
     finally:
         spark.stop()
     return 0

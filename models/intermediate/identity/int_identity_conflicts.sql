@@ -67,9 +67,7 @@ identifier_groups as (
         identifier_user_links.identifier_type,
         identifier_user_links.identifier,
         count(distinct user_groups.user_group_id) as user_id_count,
-        string_agg(
-            distinct user_groups.anchor_user_id, ', ' order by user_groups.anchor_user_id
-        ) as user_ids
+        {{ string_agg_sorted_distinct('user_groups.anchor_user_id', "', '") }} as user_ids
     from identifier_user_links
     inner join user_groups
         on
@@ -109,7 +107,7 @@ components_over_cap as (
         substr(
             propagated_label, length(split_part(propagated_label, ':', 1)) + 2
         ) as identifier,
-        cast(null as varchar) as user_ids,
+        cast(null as {{ dbt.type_string() }}) as user_ids,
         0 as user_id_count,
         count(*) as identifier_count
     from clustered
@@ -126,7 +124,7 @@ merges_over_cap as (
         substr(
             stitched.cluster_id, length(split_part(stitched.cluster_id, ':', 1)) + 2
         ) as identifier,
-        cast(null as varchar) as user_ids,
+        cast(null as {{ dbt.type_string() }}) as user_ids,
         0 as user_id_count,
         count(*) as identifier_count
     from stitched

@@ -16,17 +16,26 @@ journey_map as (
     select * from {{ ref('api_endpoint_journey_map') }}
 ),
 
-accounts_latest as (
+accounts_ranked as (
     select
         tenant_id,
         group_id as account_id,
-        plan_tier
+        plan_tier,
+        row_number() over (
+            partition by tenant_id, group_id
+            order by event_at desc, event_id desc
+        ) as recency_rank
     from groups
     where group_id is not null and plan_tier is not null
-    qualify row_number() over (
-        partition by tenant_id, group_id
-        order by event_at desc, event_id desc
-    ) = 1
+),
+
+accounts_latest as (
+    select
+        tenant_id,
+        account_id,
+        plan_tier
+    from accounts_ranked
+    where recency_rank = 1
 ),
 
 endpoints_normalized as (

@@ -15,9 +15,9 @@ endpoints_aggregated as (
         count(*) filter (where is_client_error) as requests_4xx,
         count(*) filter (where is_server_error) as requests_5xx,
         count(distinct api_key_id) as distinct_api_keys,
-        round(quantile_cont(latency_ms, 0.5), 3) as p50_latency_ms,
-        round(quantile_cont(latency_ms, 0.95), 3) as p95_latency_ms,
-        round(quantile_cont(latency_ms, 0.99), 3) as p99_latency_ms
+        round({{ percentile_cont('latency_ms', 0.5) }}, 3) as p50_latency_ms,
+        round({{ percentile_cont('latency_ms', 0.95) }}, 3) as p95_latency_ms,
+        round({{ percentile_cont('latency_ms', 0.99) }}, 3) as p99_latency_ms
     from api_requests
     group by tenant_id, account_id, endpoint, request_date
 ),

@@ -16,22 +16,19 @@ api_requests_filtered as (
 properties_parsed as (
     select
         *,
-        json_transform(
-            payload,
-            '{
-                "properties": {
-                    "request_id": "VARCHAR",
-                    "endpoint": "VARCHAR",
-                    "method": "VARCHAR",
-                    "status_code": "BIGINT",
-                    "latency_ms": "DOUBLE",
-                    "api_version": "VARCHAR",
-                    "api_key_id": "VARCHAR",
-                    "integration_type": "VARCHAR",
-                    "account_id": "VARCHAR"
-                }
-            }'
-        ) as unpacked
+        {{ json_unpack('payload', {
+            "properties": {
+                "request_id": "VARCHAR",
+                "endpoint": "VARCHAR",
+                "method": "VARCHAR",
+                "status_code": "BIGINT",
+                "latency_ms": "DOUBLE",
+                "api_version": "VARCHAR",
+                "api_key_id": "VARCHAR",
+                "integration_type": "VARCHAR",
+                "account_id": "VARCHAR"
+            }
+        }) }} as unpacked
     from api_requests_filtered
 ),
 
@@ -61,7 +58,9 @@ status_classified as (
         *,
         case
             when status_code between 100 and 599
-                then (status_code // 100)::varchar || 'xx'
+                then
+                    cast({{ integer_divide('status_code', 100) }} as {{ dbt.type_string() }})
+                    || 'xx'
             when status_code is not null then 'unknown'
         end as status_class
     from properties_unpacked

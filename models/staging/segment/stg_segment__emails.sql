@@ -27,21 +27,18 @@ emails_filtered as (
 properties_parsed as (
     select
         *,
-        json_transform(
-            payload,
-            '{
-                "properties": {
-                    "email_message_id": "VARCHAR",
-                    "campaign_id": "VARCHAR",
-                    "subject_variant": "VARCHAR",
-                    "bounce_type": "VARCHAR",
-                    "reason": "VARCHAR",
-                    "is_machine_open": "BOOLEAN",
-                    "link_url": "VARCHAR",
-                    "form_id": "VARCHAR"
-                }
-            }'
-        ) as unpacked
+        {{ json_unpack('payload', {
+            "properties": {
+                "email_message_id": "VARCHAR",
+                "campaign_id": "VARCHAR",
+                "subject_variant": "VARCHAR",
+                "bounce_type": "VARCHAR",
+                "reason": "VARCHAR",
+                "is_machine_open": "BOOLEAN",
+                "link_url": "VARCHAR",
+                "form_id": "VARCHAR"
+            }
+        }) }} as unpacked
     from emails_filtered
 ),
 

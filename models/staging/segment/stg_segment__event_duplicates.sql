@@ -22,11 +22,9 @@ copies as (
         events._line_number,
         events._load_id,
         -- What the message says, without the fields a redelivery may change.
-        md5(
-            json_merge_patch(
-                events.payload, '{"receivedAt": null, "sentAt": null, "timestamp": null}'
-            )
-        ) as content_fingerprint
+        {{ json_fingerprint_without(
+            'events.payload', ['receivedAt', 'sentAt', 'timestamp']
+        ) }} as content_fingerprint
     from events
     inner join duplicated_ids
         on

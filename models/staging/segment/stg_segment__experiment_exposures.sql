@@ -12,10 +12,9 @@ exposures_filtered as (
 properties_parsed as (
     select
         *,
-        json_transform(
-            payload,
-            '{"properties": {"experiment_id": "VARCHAR", "variant_id": "VARCHAR"}}'
-        ) as unpacked
+        {{ json_unpack(
+            'payload', {"properties": {"experiment_id": "VARCHAR", "variant_id": "VARCHAR"}}
+        ) }} as unpacked
     from exposures_filtered
 ),
 

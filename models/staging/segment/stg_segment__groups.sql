@@ -12,16 +12,13 @@ groups_filtered as (
 traits_parsed as (
     select
         *,
-        json_transform(
-            payload,
-            '{
-                "traits": {
-                    "name": "VARCHAR",
-                    "plan_tier": "VARCHAR",
-                    "employees": "BIGINT"
-                }
-            }'
-        ) as unpacked
+        {{ json_unpack('payload', {
+            "traits": {
+                "name": "VARCHAR",
+                "plan_tier": "VARCHAR",
+                "employees": "BIGINT"
+            }
+        }) }} as unpacked
     from groups_filtered
 ),
 

@@ -12,17 +12,14 @@ identifies_filtered as (
 traits_parsed as (
     select
         *,
-        json_transform(
-            payload,
-            '{
-                "traits": {
-                    "name": "VARCHAR",
-                    "phone": "VARCHAR",
-                    "plan": "VARCHAR",
-                    "created_at": "TIMESTAMPTZ"
-                }
-            }'
-        ) as unpacked
+        {{ json_unpack('payload', {
+            "traits": {
+                "name": "VARCHAR",
+                "phone": "VARCHAR",
+                "plan": "VARCHAR",
+                "created_at": "TIMESTAMPTZ"
+            }
+        }) }} as unpacked
     from identifies_filtered
 ),
 

@@ -12,17 +12,14 @@ orders_filtered as (
 properties_parsed as (
     select
         *,
-        json_transform(
-            payload,
-            '{
-                "properties": {
-                    "order_id": "VARCHAR",
-                    "revenue": "DOUBLE",
-                    "currency": "VARCHAR",
-                    "items_count": "BIGINT"
-                }
-            }'
-        ) as unpacked
+        {{ json_unpack('payload', {
+            "properties": {
+                "order_id": "VARCHAR",
+                "revenue": "DOUBLE",
+                "currency": "VARCHAR",
+                "items_count": "BIGINT"
+            }
+        }) }} as unpacked
     from orders_filtered
 ),
 

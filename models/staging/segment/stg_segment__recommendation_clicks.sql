@@ -12,18 +12,15 @@ clicks_filtered as (
 properties_parsed as (
     select
         *,
-        json_transform(
-            payload,
-            '{
-                "properties": {
-                    "request_id": "VARCHAR",
-                    "item_id": "VARCHAR",
-                    "rank": "BIGINT",
-                    "surface": "VARCHAR",
-                    "model_version": "VARCHAR"
-                }
-            }'
-        ) as unpacked
+        {{ json_unpack('payload', {
+            "properties": {
+                "request_id": "VARCHAR",
+                "item_id": "VARCHAR",
+                "rank": "BIGINT",
+                "surface": "VARCHAR",
+                "model_version": "VARCHAR"
+            }
+        }) }} as unpacked
     from clicks_filtered
 ),
 

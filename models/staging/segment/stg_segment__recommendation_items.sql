@@ -12,17 +12,14 @@ recommendations_filtered as (
 properties_parsed as (
     select
         *,
-        json_transform(
-            payload,
-            '{
-                "properties": {
-                    "request_id": "VARCHAR",
-                    "surface": "VARCHAR",
-                    "model_version": "VARCHAR",
-                    "items": [{"item_id": "VARCHAR", "rank": "BIGINT", "score": "DOUBLE"}]
-                }
-            }'
-        ) as unpacked
+        {{ json_unpack('payload', {
+            "properties": {
+                "request_id": "VARCHAR",
+                "surface": "VARCHAR",
+                "model_version": "VARCHAR",
+                "items": [{"item_id": "VARCHAR", "rank": "BIGINT", "score": "DOUBLE"}]
+            }
+        }) }} as unpacked
     from recommendations_filtered
 ),
 
@@ -37,7 +34,7 @@ items_unnested as (
         unpacked['properties']['request_id'] as request_id,
         unpacked['properties']['surface'] as surface,
         unpacked['properties']['model_version'] as model_version,
-        unnest(unpacked['properties']['items']) as item
+        {{ list_unnest("unpacked['properties']['items']") }} as item
     from properties_parsed
 ),
 

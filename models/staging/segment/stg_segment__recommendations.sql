@@ -12,21 +12,18 @@ recommendations_filtered as (
 properties_parsed as (
     select
         *,
-        json_transform(
-            payload,
-            '{
-                "properties": {
-                    "request_id": "VARCHAR",
-                    "surface": "VARCHAR",
-                    "model_version": "VARCHAR",
-                    "items": [{"item_id": "VARCHAR", "rank": "BIGINT", "score": "DOUBLE"}],
-                    "latency_ms": "DOUBLE",
-                    "feature_ms": "DOUBLE",
-                    "inference_ms": "DOUBLE",
-                    "network_ms": "DOUBLE"
-                }
-            }'
-        ) as unpacked
+        {{ json_unpack('payload', {
+            "properties": {
+                "request_id": "VARCHAR",
+                "surface": "VARCHAR",
+                "model_version": "VARCHAR",
+                "items": [{"item_id": "VARCHAR", "rank": "BIGINT", "score": "DOUBLE"}],
+                "latency_ms": "DOUBLE",
+                "feature_ms": "DOUBLE",
+                "inference_ms": "DOUBLE",
+                "network_ms": "DOUBLE"
+            }
+        }) }} as unpacked
     from recommendations_filtered
 ),
 
@@ -42,7 +39,7 @@ properties_unpacked as (
         unpacked['properties']['request_id'] as request_id,
         unpacked['properties']['surface'] as surface,
         unpacked['properties']['model_version'] as model_version,
-        len(unpacked['properties']['items']) as item_count,
+        {{ list_length("unpacked['properties']['items']") }} as item_count,
         unpacked['properties']['latency_ms'] as latency_ms,
         unpacked['properties']['feature_ms'] as feature_ms,
         unpacked['properties']['inference_ms'] as inference_ms,

@@ -24,25 +24,22 @@ syncs_filtered as (
 properties_parsed as (
     select
         *,
-        json_transform(
-            payload,
-            '{
-                "properties": {
-                    "sync_id": "VARCHAR",
-                    "trigger": "VARCHAR",
-                    "connectivity": "VARCHAR",
-                    "battery_level": "DOUBLE",
-                    "is_charging": "BOOLEAN",
-                    "is_background": "BOOLEAN",
-                    "retry_count": "BIGINT",
-                    "items": "BIGINT",
-                    "bytes_transferred": "BIGINT",
-                    "duration_ms": "BIGINT",
-                    "error_code": "VARCHAR",
-                    "conflict_resolution": "VARCHAR"
-                }
-            }'
-        ) as unpacked
+        {{ json_unpack('payload', {
+            "properties": {
+                "sync_id": "VARCHAR",
+                "trigger": "VARCHAR",
+                "connectivity": "VARCHAR",
+                "battery_level": "DOUBLE",
+                "is_charging": "BOOLEAN",
+                "is_background": "BOOLEAN",
+                "retry_count": "BIGINT",
+                "items": "BIGINT",
+                "bytes_transferred": "BIGINT",
+                "duration_ms": "BIGINT",
+                "error_code": "VARCHAR",
+                "conflict_resolution": "VARCHAR"
+            }
+        }) }} as unpacked
     from syncs_filtered
 ),
 

@@ -12,7 +12,7 @@ tracks_filtered as (
 properties_parsed as (
     select
         *,
-        json_transform(payload, '{"properties": "JSON"}') as unpacked
+        {{ json_unpack('payload', {"properties": "JSON"}) }} as unpacked
     from tracks_filtered
 ),
 

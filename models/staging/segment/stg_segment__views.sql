@@ -12,19 +12,16 @@ views_filtered as (
 properties_parsed as (
     select
         *,
-        json_transform(
-            payload,
-            '{
-                "properties": {
-                    "name": "VARCHAR",
-                    "url": "VARCHAR",
-                    "path": "VARCHAR",
-                    "referrer": "VARCHAR",
-                    "title": "VARCHAR",
-                    "search": "VARCHAR"
-                }
-            }'
-        ) as unpacked
+        {{ json_unpack('payload', {
+            "properties": {
+                "name": "VARCHAR",
+                "url": "VARCHAR",
+                "path": "VARCHAR",
+                "referrer": "VARCHAR",
+                "title": "VARCHAR",
+                "search": "VARCHAR"
+            }
+        }) }} as unpacked
     from views_filtered
 ),
 
