@@ -117,8 +117,8 @@ VALID_TYPES = ("track", "identify", "page", "screen", "alias", "group")
 # The one `json_transform` of a line: top-level envelope fields and the few nested fields
 # pseudonymization and tenancy need, each kept as a JSON fragment so that its JSON type can
 # be checked without parsing the line again. A JSON null arrives as SQL NULL (= absent).
-# `context`, `properties` and `traits` are not copied out whole (serializing them is most of
-# the cost of a transform): whether each is an object comes from its key list (json_keys).
+# `context`, `properties` and `traits` are not copied out whole to be parsed again for their
+# nested fields and keys: whether each is an object comes from its key list (json_keys).
 # Person names among the traits (Segment's reserved `name`, `firstName`, `lastName` and
 # their snake-case spellings) are pseudonymized like the other personal fields.
 NAME_TRAITS = ("name", "firstName", "lastName", "first_name", "last_name")
