@@ -114,26 +114,30 @@ create table if not exists raw.ingest_runs (
 
 VALID_TYPES = ("track", "identify", "page", "screen", "alias", "group")
 
-# Top-level envelope fields, each kept as a JSON fragment so that its JSON type can be
-# checked without parsing the line again. A JSON null arrives as SQL NULL (= absent).
-ENVELOPE_SPEC = (
-    '{"type":"JSON","messageId":"JSON","anonymousId":"JSON","userId":"JSON",'
-    '"previousId":"JSON","groupId":"JSON","event":"JSON","name":"JSON",'
-    '"timestamp":"JSON","originalTimestamp":"JSON","sentAt":"JSON","receivedAt":"JSON",'
-    '"context":"JSON","properties":"JSON","traits":"JSON","request_ip":"JSON"}'
-)
+# The one `json_transform` of a line: top-level envelope fields and the few nested fields
+# pseudonymization and tenancy need, each kept as a JSON fragment so that its JSON type can
+# be checked without parsing the line again. A JSON null arrives as SQL NULL (= absent).
+# `context`, `properties` and `traits` are not copied out whole to be parsed again for their
+# nested fields and keys: whether each is an object comes from its key list (json_keys).
 # Person names among the traits (Segment's reserved `name`, `firstName`, `lastName` and
 # their snake-case spellings) are pseudonymized like the other personal fields.
 NAME_TRAITS = ("name", "firstName", "lastName", "first_name", "last_name")
 NAME_SPEC = ",".join(f'"{trait}":"JSON"' for trait in NAME_TRAITS)
-CONTEXT_SPEC = '{"groupId":"JSON","ip":"JSON","traits":{"phone":"JSON",' + NAME_SPEC + "}}"
-PHONE_SPEC = '{"phone":"JSON"}'
 TRAITS_SPEC = '{"phone":"JSON",' + NAME_SPEC + "}"
+LINE_SPEC = (
+    '{"type":"JSON","messageId":"JSON","anonymousId":"JSON","userId":"JSON",'
+    '"previousId":"JSON","groupId":"JSON","event":"JSON","name":"JSON",'
+    '"timestamp":"JSON","originalTimestamp":"JSON","sentAt":"JSON","receivedAt":"JSON",'
+    '"context":{"groupId":"JSON","ip":"JSON","traits":' + TRAITS_SPEC + "},"
+    '"properties":{"phone":"JSON"},"traits":' + TRAITS_SPEC + ',"request_ip":"JSON"}'
+)
+# The objects whose repeated keys would make the line ambiguous, in the order of `key_lists`.
+KEYED_OBJECTS = ("$", "$.properties", "$.context", "$.traits")
 NAME_FRAGMENTS = (
     "["
     + ", ".join(
-        [f"traits_doc.{trait}" for trait in NAME_TRAITS]
-        + [f"context_doc.traits.{trait}" for trait in NAME_TRAITS]
+        [f"doc.traits.{trait}" for trait in NAME_TRAITS]
+        + [f"doc.context.traits.{trait}" for trait in NAME_TRAITS]
     )
     + "]"
 )
@@ -228,7 +232,7 @@ create or replace temp macro sh_replace_token(text, fragment, token) as
 -- Person names in the traits (JSON string fragments, quotes included), hashed trimmed and
 -- lower-cased so spellings of one name link; fragments that are not strings stay as they are.
 create or replace temp macro sh_replace_names(text, fragments) as
-    list_reduce(
+    case when fragments is null then text else list_reduce(
         list_filter(
             list_transform(fragments, fragment -> fragment::varchar),
             fragment -> left(fragment, 1) = '"'
@@ -237,7 +241,7 @@ create or replace temp macro sh_replace_names(text, fragments) as
             replaced, fragment, '"' || sh_pii_hash(lower(trim(fragment ->> '$'))) || '"'
         ),
         text
-    );
+    ) end;
 
 create or replace temp macro sh_replace_phone(text, fragment) as
     case
@@ -269,6 +273,13 @@ lines as (
     from chunk
 ),
 
+valid as (
+    select
+        *,
+        json_valid(line_text) as is_json
+    from lines
+),
+
 parsed as (
     select
         *,
@@ -279,9 +290,14 @@ parsed as (
         line_text is not null and not regexp_matches(line_text, '[^ \\t\\r\\n]')
             as is_blank,
         case
-            when json_valid(line_text) then json_transform(line_text, '{ENVELOPE_SPEC}')
-        end as doc
-    from lines
+            when is_json then json_transform(line_text, '{LINE_SPEC}')
+        end as doc,
+        -- Keys of the line and of its properties, context and traits (NULL: absent; []: not
+        -- an object, JSON null or empty), all from one parse.
+        case
+            when is_json then json_keys(line_text, {list(KEYED_OBJECTS)})
+        end as key_lists
+    from valid
 ),
 
 fields as (
@@ -290,30 +306,49 @@ fields as (
         doc is not null and left(ltrim(line_text), 1) = '{{' as is_object,
         doc.type ->> '$' as type_value,
         doc.messageId ->> '$' as message_id_value,
-        json_transform(doc.context, '{CONTEXT_SPEC}') as context_doc,
-        json_transform(doc.properties, '{PHONE_SPEC}') as properties_doc,
-        case when left(doc.traits, 1) = '{{' then
-            json_transform(doc.traits, '{TRAITS_SPEC}')
-        end as traits_doc,
-        -- Keys of the objects whose duplicates would make the line ambiguous.
-        case when doc is not null then json_keys(line_text) end as top_keys,
-        case when left(doc.properties, 1) = '{{' then json_keys(doc.properties) end
-            as property_keys,
-        case when left(doc.context, 1) = '{{' then json_keys(doc.context) end as context_keys,
-        case when left(doc.traits, 1) = '{{' then json_keys(doc.traits) end as trait_keys,
+        -- JSON types of properties, context and traits, looked up only when a key list
+        -- cannot tell an object (an empty key list: empty object, JSON null or not an object).
+        case when len(key_lists[2]) = 0 or len(key_lists[3]) = 0 or len(key_lists[4]) = 0
+            then json_type(line_text, ['$.properties', '$.context', '$.traits'])
+        end as object_types,
         try_cast(doc.timestamp ->> '$' as timestamptz) as timestamp_at,
         try_cast(doc.originalTimestamp ->> '$' as timestamptz) as original_timestamp_at,
         try_cast(doc.sentAt ->> '$' as timestamptz) as sent_at,
         try_cast(doc.receivedAt ->> '$' as timestamptz) as received_at,
         -- Only lines that could hold NaN, Infinity or an overflowing exponent (a number
         -- right after ':', ',' or '[': not a hex id that merely contains 'e123') are
-        -- examined closely.
+        -- examined closely. The cheap first sieve: a number ends at a delimiter, so a
+        -- three-digit exponent must be followed by one (most hex ids then drop out).
         doc is not null and (
             contains(line_text, 'NaN')
             or contains(line_text, 'Infinity')
-            or regexp_matches(line_text, '[:,\\[]\\s*-?[0-9]+(?:\\.[0-9]+)?[eE][+]?[0-9]{{3}}')
+            or (
+                regexp_matches(line_text, '[eE][+]?[0-9]{{3,}}[,}}\\] \\t\\r\\n]')
+                and regexp_matches(
+                    line_text, '[:,\\[]\\s*-?[0-9]+(?:\\.[0-9]+)?[eE][+]?[0-9]{{3}}'
+                )
+            )
         ) as may_be_non_finite
     from parsed
+),
+
+kinds as (
+    select
+        *,
+        -- NULL: absent or JSON null; 'OBJECT' or the JSON type observed.
+        case
+            when len(key_lists[2]) > 0 then 'OBJECT'
+            else nullif(object_types[1], 'NULL')
+        end as properties_kind,
+        case
+            when len(key_lists[3]) > 0 then 'OBJECT'
+            else nullif(object_types[2], 'NULL')
+        end as context_kind,
+        case
+            when len(key_lists[4]) > 0 then 'OBJECT'
+            else nullif(object_types[3], 'NULL')
+        end as traits_kind
+    from fields
 ),
 
 checked as (
@@ -323,12 +358,12 @@ checked as (
             when is_blank then null
             when line_bytes > $max_line_bytes then 'oversized'
             when line_text is null then 'invalid_unicode'
-            when doc is null and not json_valid(line_text) then 'not_json'
+            when not is_json then 'not_json'
             when not is_object then 'not_an_object'
-            when len(top_keys) <> len(list_distinct(top_keys))
-                or len(property_keys) <> len(list_distinct(property_keys))
-                or len(context_keys) <> len(list_distinct(context_keys))
-                or len(trait_keys) <> len(list_distinct(trait_keys))
+            when len(key_lists[1]) <> len(list_distinct(key_lists[1]))
+                or len(key_lists[2]) <> len(list_distinct(key_lists[2]))
+                or len(key_lists[3]) <> len(list_distinct(key_lists[3]))
+                or len(key_lists[4]) <> len(list_distinct(key_lists[4]))
                 then 'duplicate_key'
             when may_be_non_finite and sh_has_non_finite(line_text) then 'non_finite_number'
             when doc.type is null then 'missing_field:type'
@@ -342,12 +377,9 @@ checked as (
                 then 'wrong_type:anonymousId'
             when coalesce(doc.userId, '""') = '""' and coalesce(doc.anonymousId, '""') = '""'
                 then 'missing_field:anonymousId_or_userId'
-            when doc.context is not null and left(doc.context, 1) <> '{{'
-                then 'wrong_type:context'
-            when doc.properties is not null and left(doc.properties, 1) <> '{{'
-                then 'wrong_type:properties'
-            when doc.traits is not null and left(doc.traits, 1) <> '{{'
-                then 'wrong_type:traits'
+            when context_kind <> 'OBJECT' then 'wrong_type:context'
+            when properties_kind <> 'OBJECT' then 'wrong_type:properties'
+            when traits_kind <> 'OBJECT' then 'wrong_type:traits'
             when type_value = 'track' and coalesce(doc.event, '""') = '""'
                 then 'missing_field:event'
             when doc.event is not null and left(doc.event, 1) <> '"' then 'wrong_type:event'
@@ -362,7 +394,7 @@ checked as (
                 then 'missing_field:groupId'
             when doc.groupId is not null and left(doc.groupId, 1) <> '"'
                 then 'wrong_type:groupId'
-            when context_doc.groupId is not null and left(context_doc.groupId, 1) <> '"'
+            when doc.context.groupId is not null and left(doc.context.groupId, 1) <> '"'
                 then 'wrong_type:context.groupId'
             when doc.timestamp is null and doc.originalTimestamp is null
                 then 'missing_field:timestamp'
@@ -380,7 +412,7 @@ checked as (
                 or (doc.receivedAt is not null and received_at is null)
                 then 'invalid_timestamp'
         end as reason
-    from fields
+    from kinds
 ),
 
 described as (
@@ -402,12 +434,14 @@ described as (
         doc.event ->> '$' as event_value,
         doc.name ->> '$' as name_value,
         doc.request_ip as request_ip_fragment,
-        context_doc.ip as context_ip_fragment,
-        context_doc.traits.phone as context_phone_fragment,
-        properties_doc.phone as property_phone_fragment,
-        traits_doc.phone as trait_phone_fragment,
-        {NAME_FRAGMENTS} as name_fragments,
-        context_doc.groupId ->> '$' as context_group_id,
+        doc.context.ip as context_ip_fragment,
+        doc.context.traits.phone as context_phone_fragment,
+        doc.properties.phone as property_phone_fragment,
+        doc.traits.phone as trait_phone_fragment,
+        -- NULL when the line names no one (most lines): nothing to look for or replace.
+        case when coalesce({NAME_FRAGMENTS[1:-1]}) is not null then {NAME_FRAGMENTS} end
+            as name_fragments,
+        doc.context.groupId ->> '$' as context_group_id,
         timestamp_at,
         original_timestamp_at,
         sent_at,

@@ -78,6 +78,25 @@ def test_personal_values_are_hashed_everywhere_in_events_and_quarantine(tmp_path
     }
 
 
+def test_a_structured_value_repeated_in_the_line_is_hashed_at_every_place(tmp_path, db):
+    # The IPv6 address is not caught by the text patterns: only the structured replacement
+    # hashes it, including where the same value appears again (and before context.ip).
+    planted = line(
+        messageId="ip-twice",
+        properties={"client": IPV6, "also": [IPV6]},
+        context={"ip": IPV6},
+        request_ip=IPV6,
+    )
+    ingest_paths([write_lines(tmp_path / "in" / "f.jsonl", [planted])], db)
+
+    (payload,) = rows(db, "select payload from raw.events")[0]
+    assert IPV6 not in payload
+    document = json.loads(payload)
+    token = pii_hash(IPV6, KEY)
+    assert document["context"]["ip"] == document["request_ip"] == token
+    assert document["properties"] == {"client": token, "also": [token]}
+
+
 def test_hashes_depend_on_the_key(tmp_path, monkeypatch):
     tokens = []
     for key in ["key-one", "key-two"]:

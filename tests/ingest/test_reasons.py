@@ -41,6 +41,10 @@ BAD_LINES = [
         line(messageId="big-exp", properties={"revenue": 1.5}).replace(b"1.5", b"1e999"),
         "non_finite_number",
     ),
+    (
+        line(messageId="big-exp-last", properties={"n": [1.5]}).replace(b"1.5", b"2E+400"),
+        "non_finite_number",
+    ),
     (line(type=...), "missing_field:type"),
     (line(type="trak"), "unknown_type"),
     (line(type="Track"), "unknown_type"),
@@ -53,6 +57,8 @@ BAD_LINES = [
     (line(userId={"id": 1}), "wrong_type:userId"),
     (line(anonymousId=7), "wrong_type:anonymousId"),
     (line(context=[1, 2]), "wrong_type:context"),
+    (line(context=[]), "wrong_type:context"),
+    (line(context=""), "wrong_type:context"),
     (line(properties="revenue=12"), "wrong_type:properties"),
     (line(type="identify", traits=[1]), "wrong_type:traits"),
     (line(event=...), "missing_field:event"),
@@ -77,6 +83,9 @@ GOOD_LINES = [
     line(messageId="ok-identify", type="identify", event=..., traits={"plan": "pro"}),
     line(messageId="ok-anon-only", userId=...),
     line(messageId="ok-nan-in-string", properties={"note": "NaN and Infinity"}),
+    line(messageId="ok-hex-e123", properties={"sku": "4e123", "v": "1e999"}),
+    line(messageId="ok-empty-objects", context={}, properties={}, traits={}),
+    line(messageId="ok-null-objects", context=None, properties=None),
 ]
 
 
