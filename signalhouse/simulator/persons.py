@@ -1256,10 +1256,8 @@ class PersonSim:
                 self.out.counts[f"api.status_{status // 100}xx"] += 1
 
     def _flush_pending(self) -> None:
-        rng, w = self.rng, self.w
-        backend_ctx = dumps(
-            {"library": {"name": "analytics-node", "version": "2.1.2"}, "groupId": w.tenant}
-        )
+        rng = self.rng
+        backend_ctx = self._backend_ctx()
         self.pending.sort(key=lambda p: p[0])
         for t, kind, spec in self.pending:
             if kind == "bg_sync":
@@ -1343,10 +1341,13 @@ class PersonSim:
                 "categories_denied": [] if self.marketing else ["marketing"],
             },
         }
-        backend_ctx = dumps(
+        self._emit(3, self._backend_ctx(), t, head, rng.randint(50, 5_000), rng.randint(5, 80))
+
+    def _backend_ctx(self) -> str:
+        """The context of the tenant's backend (analytics-node) events."""
+        return dumps(
             {"library": {"name": "analytics-node", "version": "2.1.2"}, "groupId": self.w.tenant}
         )
-        self._emit(3, backend_ctx, t, head, rng.randint(50, 5_000), rng.randint(5, 80))
 
     # ---------------------------------------------------------------- truth
     def _truth(self) -> None:
