@@ -62,6 +62,7 @@ clock skew). Keys of objects are sorted. Shape::
     opt_outs: {tenant: {persons, events_after_opt_out,
                         by_event: {event name or type[.model_version]: n},
                         syncs: {same keys as syncs}}}  # events after the opt-outs
+    syncs_kept: {tenant: {metric: n}}  # syncs less opt_outs.syncs (what ingest keeps); no zeros
     truncated_archive: null | {file, compressed_bytes_full, compressed_bytes_written,
                                lines_written, lines_intact, partial_line,
                                lost: {valid_lines, distinct_messages, by_event: {name: n}}}
@@ -383,12 +384,18 @@ class TruthBuilder:
             "notifications": {t: family(t, "notifications") for t in tenants},
             "emails": {t: family(t, "emails") for t in tenants},
             "syncs": {t: family(t, "syncs") for t in tenants},
+            "syncs_kept": {t: _less(family(t, "syncs"), opt_outs[t]["syncs"]) for t in tenants},
             "api": {t: family(t, "api") for t in tenants},
             "recommendations": {t: family(t, "recommendations") for t in tenants},
             "opt_outs": opt_outs,
             "truncated_archive": self.truncated,
             "oversized": self.oversized,
         }
+
+
+def _less(counts: dict[str, int], dropped: dict[str, int]) -> dict[str, int]:
+    """counts less dropped, key by key, without the keys left at zero."""
+    return {key: n - dropped.get(key, 0) for key, n in counts.items() if n - dropped.get(key, 0)}
 
 
 def dump_truth(doc: dict[str, Any]) -> str:
