@@ -80,8 +80,19 @@ MART_KEYS = {
     "fct_analytics_events": ("tenant_id", "event_id"),
     "fct_api_requests": ("tenant_id", "event_id"),
     "fct_events": ("tenant_id", "event_id"),
+    "fct_experiment_assignments": ("tenant_id", "experiment_id", "person_id"),
+    "fct_experiment_metric_statistics": (
+        "tenant_id",
+        "experiment_id",
+        "variant_id",
+        "metric_id",
+        "dimension_name",
+        "dimension_value",
+    ),
+    "fct_experiment_person_metrics": ("tenant_id", "experiment_id", "person_id", "metric_id"),
     "fct_sessions": ("tenant_id", "session_id"),
     "rpt_api_endpoint_daily": ("tenant_id", "account_id", "endpoint", "request_date"),
+    "rpt_experiment_exposures_daily": ("tenant_id", "experiment_id", "variant_id", "exposure_date"),
 }
 # Ported staging and intermediate relations compared too (the marts above read only some).
 STAGING_FAMILIES = (
