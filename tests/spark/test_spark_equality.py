@@ -90,9 +90,27 @@ MART_KEYS = {
         "dimension_value",
     ),
     "fct_experiment_person_metrics": ("tenant_id", "experiment_id", "person_id", "metric_id"),
+    "fct_recommendation_impressions": ("tenant_id", "event_id", "rank"),
     "fct_sessions": ("tenant_id", "session_id"),
     "rpt_api_endpoint_daily": ("tenant_id", "account_id", "endpoint", "request_date"),
     "rpt_experiment_exposures_daily": ("tenant_id", "experiment_id", "variant_id", "exposure_date"),
+    "rpt_recommendation_calibration": (
+        "tenant_id",
+        "surface",
+        "model_version",
+        "served_date",
+        "score_decile",
+    ),
+    "rpt_recommendation_latency": ("tenant_id", "surface", "model_version", "served_date"),
+    "rpt_recommendation_model_lift": ("tenant_id", "experiment_id", "model_version"),
+    "rpt_recommendation_position_bias": (
+        "tenant_id",
+        "surface",
+        "model_version",
+        "served_date",
+        "rank",
+    ),
+    "rpt_recommendation_quality": ("tenant_id", "surface", "model_version", "served_date"),
 }
 # Ported staging and intermediate relations compared too (the marts above read only some).
 STAGING_FAMILIES = (
