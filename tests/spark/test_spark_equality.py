@@ -81,6 +81,7 @@ MART_KEYS = {
     "fct_api_requests": ("tenant_id", "event_id"),
     "fct_events": ("tenant_id", "event_id"),
     "fct_experiment_assignments": ("tenant_id", "experiment_id", "person_id"),
+    "fct_experiment_conversions": ("tenant_id", "experiment_id", "person_id"),
     "fct_experiment_metric_statistics": (
         "tenant_id",
         "experiment_id",
