@@ -8,5 +8,5 @@
     {%- if not expression -%}
         {{ exceptions.raise_compiler_error("exact_sum needs an expression to sum") }}
     {%- endif -%}
-    sum(({{ expression }})::decimal(38, 8))::double
+    cast(sum(cast(({{ expression }}) as decimal(38, 8))) as double)
 {%- endmacro %}

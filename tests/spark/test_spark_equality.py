@@ -73,6 +73,58 @@ EDGE_CASE_LINES = (
         traits={"plan": "pro"},
     ),
 )  # fmt: skip
+
+
+def _personalization_edge_case_line(message_id: str, at: str, event: str, **properties) -> str:
+    return _edge_case_line(
+        message_id, "track", at, anonymousId="spark-edge-rec-browser",
+        userId="u_spark_edge_rec", event=event, properties=properties,
+    )  # fmt: skip
+
+
+# The small golden sample has no order after a recommendation click: one person of acme
+# exposed to exp_rec_model's control rec-v1 is served a list (6 items, so the top 5 leaves
+# one out) and clicks rank 2; in the same session is served a list with ranks 6 and 7 only
+# (no top 5: a null list in ranking stability) and one more, then orders (a converted click).
+PERSONALIZATION_EDGE_CASE_LINES = (
+    _personalization_edge_case_line(
+        "spark-edge-rec-exposure", "2026-10-14T12:00:00.000Z", "Experiment Exposure",
+        experiment_id="exp_rec_model", variant_id="rec-v1",
+    ),
+    _personalization_edge_case_line(
+        "spark-edge-rec-served-1", "2026-10-14T12:01:00.000Z", "Recommendation Served",
+        request_id="rq_spark_edge_1", surface="home", model_version="rec-v1",
+        items=[
+            {"item_id": f"item_spark_edge_{rank}", "rank": rank, "score": 0.9 - rank / 10}
+            for rank in range(1, 7)
+        ],
+        latency_ms=80.5, feature_ms=10.25, inference_ms=60.0, network_ms=10.25,
+    ),
+    _personalization_edge_case_line(
+        "spark-edge-rec-click", "2026-10-14T12:02:00.000Z", "Recommendation Clicked",
+        request_id="rq_spark_edge_1", item_id="item_spark_edge_2", rank=2, surface="home",
+        model_version="rec-v1",
+    ),
+    _personalization_edge_case_line(
+        "spark-edge-rec-order", "2026-10-14T12:40:00.000Z", "Order Completed",
+        order_id="ord_spark_edge", revenue=12.5, currency="USD", items_count=1,
+    ),
+    _personalization_edge_case_line(
+        "spark-edge-rec-served-2", "2026-10-14T12:10:00.000Z", "Recommendation Served",
+        request_id="rq_spark_edge_2", surface="home", model_version="rec-v1",
+        items=[
+            {"item_id": "item_spark_edge_6", "rank": 6, "score": 0.3},
+            {"item_id": "item_spark_edge_7", "rank": 7, "score": 0.2},
+        ],
+        latency_ms=95.0, feature_ms=15.0, inference_ms=70.0, network_ms=10.0,
+    ),
+    _personalization_edge_case_line(
+        "spark-edge-rec-served-3", "2026-10-14T12:20:00.000Z", "Recommendation Served",
+        request_id="rq_spark_edge_3", surface="home", model_version="rec-v1",
+        items=[{"item_id": "item_spark_edge_1", "rank": 1, "score": 0.8}],
+        latency_ms=70.0, feature_ms=10.0, inference_ms=50.0, network_ms=10.0,
+    ),
+)  # fmt: skip
 # What is ported to Spark so far (README "### Spark"); each with the key its rows sort by.
 MART_KEYS = {
     "dim_identity_map": ("tenant_id", "identifier_type", "identifier"),
@@ -80,8 +132,38 @@ MART_KEYS = {
     "fct_analytics_events": ("tenant_id", "event_id"),
     "fct_api_requests": ("tenant_id", "event_id"),
     "fct_events": ("tenant_id", "event_id"),
+    "fct_experiment_assignments": ("tenant_id", "experiment_id", "person_id"),
+    "fct_experiment_conversions": ("tenant_id", "experiment_id", "person_id"),
+    "fct_experiment_metric_statistics": (
+        "tenant_id",
+        "experiment_id",
+        "variant_id",
+        "metric_id",
+        "dimension_name",
+        "dimension_value",
+    ),
+    "fct_experiment_person_metrics": ("tenant_id", "experiment_id", "person_id", "metric_id"),
+    "fct_recommendation_impressions": ("tenant_id", "event_id", "rank"),
     "fct_sessions": ("tenant_id", "session_id"),
     "rpt_api_endpoint_daily": ("tenant_id", "account_id", "endpoint", "request_date"),
+    "rpt_experiment_exposures_daily": ("tenant_id", "experiment_id", "variant_id", "exposure_date"),
+    "rpt_recommendation_calibration": (
+        "tenant_id",
+        "surface",
+        "model_version",
+        "served_date",
+        "score_decile",
+    ),
+    "rpt_recommendation_latency": ("tenant_id", "surface", "model_version", "served_date"),
+    "rpt_recommendation_model_lift": ("tenant_id", "experiment_id", "model_version"),
+    "rpt_recommendation_position_bias": (
+        "tenant_id",
+        "surface",
+        "model_version",
+        "served_date",
+        "rank",
+    ),
+    "rpt_recommendation_quality": ("tenant_id", "surface", "model_version", "served_date"),
 }
 # Ported staging and intermediate relations compared too (the marts above read only some).
 STAGING_FAMILIES = (
@@ -132,7 +214,8 @@ def both_builds(tmp_path_factory) -> BothBuilds:
         pytest.fail(f"{SPARK_DBT} is missing: run `make venv-spark` first (needs Java 17)")
     root = tmp_path_factory.mktemp("spark")
     generate(root / "data", **GOLDEN_SAMPLE)
-    (root / "data" / EDGE_CASE_FILE).write_text("\n".join(EDGE_CASE_LINES) + "\n")
+    edge_case_lines = EDGE_CASE_LINES + PERSONALIZATION_EDGE_CASE_LINES
+    (root / "data" / EDGE_CASE_FILE).write_text("\n".join(edge_case_lines) + "\n")
     db = root / "warehouse.duckdb"
     with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
         patch.setenv("SIGNALHOUSE_PII_KEY", "spark-test-key")

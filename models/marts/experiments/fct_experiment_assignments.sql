@@ -80,7 +80,7 @@ assignments as (
         persons_summarized.variant_count = 1
         and experiments.experiment_id is not null as is_analyzed,
         first_exposures.event_at
-        + to_hours(experiments.conversion_window_hours::bigint)
+        + {{ interval_hours('cast(experiments.conversion_window_hours as bigint)') }}
             as conversion_window_ends_at
     from exposures_ranked as first_exposures
     inner join persons_summarized

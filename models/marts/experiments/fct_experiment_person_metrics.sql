@@ -46,12 +46,10 @@ analyzed_assignments as (
         assignments.conversion_window_ends_at,
         experiments.revenue_currency,
         assignments.first_exposed_at
-        - to_days(
-            coalesce(
-                experiments.cuped_lookback_days,
-                {{ var('experiment_cuped_lookback_days') }}
-            )::bigint
-        ) as pre_period_starts_at
+        - {{ interval_days(
+            'cast(coalesce(experiments.cuped_lookback_days, '
+            ~ var('experiment_cuped_lookback_days') ~ ') as bigint)'
+        ) }} as pre_period_starts_at
     from assignments
     inner join experiments
         on
@@ -111,7 +109,7 @@ events_in_periods as (
         case
             when
                 measured_events.currency = analyzed_assignments.revenue_currency
-                then measured_events.revenue::decimal(38, 8)
+                then cast(measured_events.revenue as decimal(38, 8))
         end as revenue,
         measured_events.event_at >= analyzed_assignments.first_exposed_at
         and (
@@ -208,15 +206,15 @@ final as (
         variant_id,
         first_exposure_platform,
         metric_type,
-        denominator_value::double as denominator_value,
-        pre_denominator_value::double as pre_exposure_denominator_value,
+        cast(denominator_value as double) as denominator_value,
+        cast(pre_denominator_value as double) as pre_exposure_denominator_value,
         case
-            when metric_type = 'proportion' then (numerator > 0)::double
-            else numerator::double
+            when metric_type = 'proportion' then cast(numerator > 0 as double)
+            else cast(numerator as double)
         end as metric_value,
         case
-            when metric_type = 'proportion' then (pre_numerator > 0)::double
-            else pre_numerator::double
+            when metric_type = 'proportion' then cast(pre_numerator > 0 as double)
+            else cast(pre_numerator as double)
         end as pre_exposure_value
     from metrics_unpivoted
 )

@@ -24,10 +24,9 @@ exposures_dated as (
         exposures.experiment_id,
         exposures.variant_id,
         analytics_events.person_id,
-        (
-            analytics_events.event_at
-            at time zone coalesce(tenants.time_zone, 'UTC')
-        )::date as exposure_date
+        {{ local_date(
+            "coalesce(tenants.time_zone, 'UTC')", 'analytics_events.event_at'
+        ) }} as exposure_date
     from exposures
     inner join analytics_events
         on
@@ -55,10 +54,9 @@ assignments_dated as (
         assignments.tenant_id,
         assignments.experiment_id,
         assignments.variant_id,
-        (
-            assignments.first_exposed_at
-            at time zone coalesce(tenants.time_zone, 'UTC')
-        )::date as exposure_date,
+        {{ local_date(
+            "coalesce(tenants.time_zone, 'UTC')", 'assignments.first_exposed_at'
+        ) }} as exposure_date,
         count(*) as persons_first_exposed,
         count(*) filter (where assignments.is_analyzed) as persons_analyzed
     from assignments

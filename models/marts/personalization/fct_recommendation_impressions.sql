@@ -35,10 +35,9 @@ items_attributed as (
         analytics_events.event_at as served_at,
         coalesce(items.surface, 'unknown') as surface,
         coalesce(items.model_version, 'unknown') as model_version,
-        (
-            analytics_events.event_at
-            at time zone coalesce(tenants.time_zone, 'UTC')
-        )::date as served_date
+        {{ local_date(
+            "coalesce(tenants.time_zone, 'UTC')", 'analytics_events.event_at'
+        ) }} as served_date
     from items
     inner join analytics_events
         on
@@ -99,7 +98,7 @@ clicks_converted as (
             and clicks_attributed.first_clicked_at <= orders_attributed.ordered_at
             and orders_attributed.ordered_at
             <= clicks_attributed.first_clicked_at
-            + to_hours({{ var('recommendation_conversion_window_hours') }})
+            + {{ interval_hours(var('recommendation_conversion_window_hours')) }}
     group by
         clicks_attributed.tenant_id,
         clicks_attributed.request_id,

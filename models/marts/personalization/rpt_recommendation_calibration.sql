@@ -14,7 +14,7 @@ impressions_binned as (
         served_date,
         score,
         is_clicked,
-        least(greatest(floor(score * 10), 0), 9)::integer + 1 as score_decile
+        cast(least(greatest(floor(score * 10), 0), 9) as integer) + 1 as score_decile
     from impressions
     where score is not null
 ),
@@ -29,7 +29,7 @@ deciles_measured as (
         count(*) as impressions,
         count(*) filter (where is_clicked) as clicks,
         {{ exact_sum('score') }} / count(*) as mean_score,
-        avg(is_clicked::integer) as click_through_rate
+        avg(cast(is_clicked as integer)) as click_through_rate
     from impressions_binned
     group by tenant_id, surface, model_version, served_date, score_decile
 ),

@@ -41,10 +41,9 @@ requests_dated as (
         recommendations.network_ms,
         coalesce(recommendations.surface, 'unknown') as surface,
         coalesce(recommendations.model_version, 'unknown') as model_version,
-        (
-            analytics_events.event_at
-            at time zone coalesce(tenants.time_zone, 'UTC')
-        )::date as served_date
+        {{ local_date(
+            "coalesce(tenants.time_zone, 'UTC')", 'analytics_events.event_at'
+        ) }} as served_date
     from recommendations
     inner join analytics_events
         on
@@ -61,27 +60,27 @@ latencies_measured as (
         requests_dated.model_version,
         requests_dated.served_date,
         count(*) as requests,
-        quantile_cont(requests_dated.latency_ms, 0.5) as total_p50_ms,
-        quantile_cont(requests_dated.latency_ms, 0.95) as total_p95_ms,
-        quantile_cont(requests_dated.latency_ms, 0.99) as total_p99_ms,
+        {{ percentile_cont('requests_dated.latency_ms', 0.5) }} as total_p50_ms,
+        {{ percentile_cont('requests_dated.latency_ms', 0.95) }} as total_p95_ms,
+        {{ percentile_cont('requests_dated.latency_ms', 0.99) }} as total_p99_ms,
         count(*) filter (
             where requests_dated.latency_ms > slos_pivoted.total_slo_ms
         ) as total_slo_breaches,
-        quantile_cont(requests_dated.feature_ms, 0.5) as feature_p50_ms,
-        quantile_cont(requests_dated.feature_ms, 0.95) as feature_p95_ms,
-        quantile_cont(requests_dated.feature_ms, 0.99) as feature_p99_ms,
+        {{ percentile_cont('requests_dated.feature_ms', 0.5) }} as feature_p50_ms,
+        {{ percentile_cont('requests_dated.feature_ms', 0.95) }} as feature_p95_ms,
+        {{ percentile_cont('requests_dated.feature_ms', 0.99) }} as feature_p99_ms,
         count(*) filter (
             where requests_dated.feature_ms > slos_pivoted.feature_slo_ms
         ) as feature_slo_breaches,
-        quantile_cont(requests_dated.inference_ms, 0.5) as inference_p50_ms,
-        quantile_cont(requests_dated.inference_ms, 0.95) as inference_p95_ms,
-        quantile_cont(requests_dated.inference_ms, 0.99) as inference_p99_ms,
+        {{ percentile_cont('requests_dated.inference_ms', 0.5) }} as inference_p50_ms,
+        {{ percentile_cont('requests_dated.inference_ms', 0.95) }} as inference_p95_ms,
+        {{ percentile_cont('requests_dated.inference_ms', 0.99) }} as inference_p99_ms,
         count(*) filter (
             where requests_dated.inference_ms > slos_pivoted.inference_slo_ms
         ) as inference_slo_breaches,
-        quantile_cont(requests_dated.network_ms, 0.5) as network_p50_ms,
-        quantile_cont(requests_dated.network_ms, 0.95) as network_p95_ms,
-        quantile_cont(requests_dated.network_ms, 0.99) as network_p99_ms,
+        {{ percentile_cont('requests_dated.network_ms', 0.5) }} as network_p50_ms,
+        {{ percentile_cont('requests_dated.network_ms', 0.95) }} as network_p95_ms,
+        {{ percentile_cont('requests_dated.network_ms', 0.99) }} as network_p99_ms,
         count(*) filter (
             where requests_dated.network_ms > slos_pivoted.network_slo_ms
         ) as network_slo_breaches,

@@ -98,13 +98,13 @@ final as (
         click_through_rate,
         click_conversions_per_person,
         click_through_rate / nullif(
-            max(click_through_rate) filter (where is_control) over (
+            max(case when is_control then click_through_rate end) over (
                 partition by tenant_id, experiment_id
             ),
             0
         ) - 1 as click_through_lift,
         click_conversions_per_person / nullif(
-            max(click_conversions_per_person) filter (where is_control) over (
+            max(case when is_control then click_conversions_per_person end) over (
                 partition by tenant_id, experiment_id
             ),
             0

@@ -30,7 +30,7 @@ ranks_compared as (
         clicks,
         clicks / impressions as click_through_rate,
         (clicks / impressions) / nullif(
-            max(clicks / impressions) filter (where rank = 1) over (
+            max(case when rank = 1 then clicks / impressions end) over (
                 partition by tenant_id, surface, model_version, served_date
             ),
             0

@@ -92,9 +92,11 @@ gini_computed as (
         surface,
         model_version,
         served_date,
-        2.0 * sum(exposure_rank * exposures)
-        / (max(catalogue_items) * sum(exposures))
-        - (max(catalogue_items) + 1.0) / max(catalogue_items) as exposure_gini
+        -- doubles: Spark's decimal division would round to 6 decimals
+        2 * cast(sum(exposure_rank * exposures) as double)
+        / cast(max(catalogue_items) * sum(exposures) as double)
+        - (cast(max(catalogue_items) as double) + 1) / max(catalogue_items)
+            as exposure_gini
     from item_exposures_ranked
     group by tenant_id, surface, model_version, served_date
 ),
@@ -123,7 +125,7 @@ top_items as (
         model_version,
         served_date,
         served_at,
-        list(item_id order by rank) filter (where rank <= 5) as top_5_items
+        {{ list_agg_ordered_where('item_id', ['rank'], 'rank <= 5') }} as top_5_items
     from impressions
     where session_id is not null
     group by
@@ -159,7 +161,7 @@ stability_measured as (
         served_date,
         count(*) as repeated_requests,
         avg(
-            len(list_intersect(top_5_items, previous_top_5_items))
+            {{ list_length(list_intersect('top_5_items', 'previous_top_5_items')) }}
         ) / 5.0 as top_5_overlap
     from top_items_paired
     where previous_top_5_items is not null
