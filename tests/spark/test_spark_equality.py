@@ -79,7 +79,10 @@ MART_KEYS = {
     "dim_persons": ("tenant_id", "person_id"),
     "fct_analytics_events": ("tenant_id", "event_id"),
     "fct_api_requests": ("tenant_id", "event_id"),
+    "fct_consent_periods": ("tenant_id", "consent_event_id", "category"),
+    "fct_emails": ("tenant_id", "email_message_id"),
     "fct_events": ("tenant_id", "event_id"),
+    "fct_notifications": ("tenant_id", "notification_id"),
     "fct_sessions": ("tenant_id", "session_id"),
     "rpt_api_endpoint_daily": ("tenant_id", "account_id", "endpoint", "request_date"),
 }
