@@ -82,9 +82,14 @@ MART_KEYS = {
     "fct_consent_periods": ("tenant_id", "consent_event_id", "category"),
     "fct_emails": ("tenant_id", "email_message_id"),
     "fct_events": ("tenant_id", "event_id"),
+    "fct_notification_downstream": ("tenant_id", "notification_id"),
     "fct_notifications": ("tenant_id", "notification_id"),
     "fct_sessions": ("tenant_id", "session_id"),
+    "rpt_anomalies": ("tenant_id", "metric", "metric_date"),
     "rpt_api_endpoint_daily": ("tenant_id", "account_id", "endpoint", "request_date"),
+    "rpt_email_campaigns": ("tenant_id", "campaign_id", "subject_variant"),
+    "rpt_notification_downstream": ("tenant_id", "channel", "campaign_id", "recipient_group"),
+    "rpt_notification_funnel": ("tenant_id", "channel", "campaign_id", "sent_date"),
 }
 # Ported staging and intermediate relations compared too (the marts above read only some).
 STAGING_FAMILIES = (
