@@ -19,7 +19,7 @@
             anchors.tenant_id = orders.tenant_id
             and anchors.person_id = orders.person_id
             and anchors.{{ anchor_column }} < orders.event_at
-            and orders.event_at <= anchors.{{ anchor_column }} + to_hours({{ hours }})
+            and orders.event_at <= anchors.{{ anchor_column }} + {{ interval_hours(hours) }}
     where orders.event_name = 'Order Completed'
     group by anchors.tenant_id, anchors.{{ key_column }}
 {%- endmacro %}

@@ -13,18 +13,28 @@ identity_map as (
 ),
 
 -- The person each identifier was last recorded with; nothing on a first build.
+recorded_ranked as (
+    select
+        tenant_id,
+        identifier_type,
+        identifier,
+        person_id,
+        row_number() over (
+            partition by tenant_id, identifier_type, identifier
+            order by {{ 'recorded_at desc, change_id desc' if is_incremental() else 'person_id' }}
+        ) as recorded_rank
+    from {{ this if is_incremental() else ref('dim_identity_map') }}
+    where {{ 'true' if is_incremental() else 'false' }}
+),
+
 recorded_mapping as (
     select
         tenant_id,
         identifier_type,
         identifier,
         person_id
-    from {{ this if is_incremental() else ref('dim_identity_map') }}
-    where {{ 'true' if is_incremental() else 'false' }}
-    qualify row_number() over (
-        partition by tenant_id, identifier_type, identifier
-        order by {{ 'recorded_at desc, change_id desc' if is_incremental() else 'person_id' }}
-    ) = 1
+    from recorded_ranked
+    where recorded_rank = 1
 ),
 
 mapping_changes as (

@@ -1,3 +1,7 @@
+{#- The consent categories: stg_segment__consents has a has_<category>_consent column for
+    each (this YAML's accepted_values of category lists the same). -#}
+{%- set consent_categories = ['analytics', 'marketing', 'messaging'] -%}
+
 with
 
 consents as (
@@ -10,32 +14,19 @@ events as (
 
 -- One row per category a Consent Updated states; a category it does not name says nothing.
 categories_unpivoted as (
-    select
-        tenant_id,
-        event_id,
-        event_at,
-        'analytics' as category,
-        has_analytics_consent as is_granted
-    from consents
-    where has_analytics_consent is not null
-    union all
-    select
-        tenant_id,
-        event_id,
-        event_at,
-        'marketing' as category,
-        has_marketing_consent as is_granted
-    from consents
-    where has_marketing_consent is not null
-    union all
-    select
-        tenant_id,
-        event_id,
-        event_at,
-        'messaging' as category,
-        has_messaging_consent as is_granted
-    from consents
-    where has_messaging_consent is not null
+    {%- for category in consent_categories %}
+        select
+            tenant_id,
+            event_id,
+            event_at,
+            '{{ category }}' as category,
+            has_{{ category }}_consent as is_granted
+        from consents
+        where has_{{ category }}_consent is not null
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 persons_attached as (

@@ -1,3 +1,6 @@
+{%- set sent_first = ["phase <> 'sent'", 'event_at', 'event_id'] -%}
+{%- set hard_bounce_first = ["bounce_type is distinct from 'hard'", 'event_at', 'event_id'] -%}
+
 with
 
 email_events as (
@@ -28,21 +31,19 @@ phases_collapsed as (
     select
         tenant_id,
         email_message_id,
-        first(person_id order by phase <> 'sent', event_at, event_id)
-        filter (where person_id is not null) as person_id,
-        first(campaign_id order by phase <> 'sent', event_at, event_id)
-        filter (where campaign_id is not null) as campaign_id,
-        first(subject_variant order by phase <> 'sent', event_at, event_id)
-        filter (where subject_variant is not null) as subject_variant,
+        {{ first_ordered('person_id', sent_first, 'person_id is not null') }} as person_id,
+        {{ first_ordered('campaign_id', sent_first, 'campaign_id is not null') }} as campaign_id,
+        {{ first_ordered('subject_variant', sent_first, 'subject_variant is not null') }}
+            as subject_variant,
         min(event_at) as first_event_at,
         min(event_at) filter (where phase = 'sent') as sent_at,
         min(event_at) filter (where phase = 'delivered') as delivered_at,
         min(event_at) filter (where phase = 'bounced') as bounced_at,
         -- A hard bounce outranks a soft one: the address is gone.
-        first(bounce_type order by bounce_type is distinct from 'hard', event_at, event_id)
-        filter (where phase = 'bounced') as bounce_type,
-        first(bounce_reason order by bounce_type is distinct from 'hard', event_at, event_id)
-        filter (where phase = 'bounced') as bounce_reason,
+        {{ first_ordered('bounce_type', hard_bounce_first, "phase = 'bounced'") }}
+            as bounce_type,
+        {{ first_ordered('bounce_reason', hard_bounce_first, "phase = 'bounced'") }}
+            as bounce_reason,
         count(*) filter (
             where phase = 'opened' and not coalesce(is_machine_open, false)
         ) as human_opens,
@@ -75,17 +76,19 @@ next_web_sessions as (
     select
         phases_consented.tenant_id,
         phases_consented.email_message_id,
-        first(sessions.session_id order by sessions.started_at, sessions.session_id)
+        {{ first_ordered(
+            'sessions.session_id', ['sessions.started_at', 'sessions.session_id']
+        ) }}
             as next_session_id
     from phases_consented
     inner join sessions
         on
             phases_consented.tenant_id = sessions.tenant_id
             and phases_consented.person_id = sessions.person_id
-            and list_contains(sessions.platforms, 'web')
+            and {{ list_contains('sessions.platforms', "'web'") }}
             and phases_consented.first_clicked_at <= sessions.started_at
             and sessions.started_at <= phases_consented.first_clicked_at
-            + to_minutes({{ var('email_click_session_minutes') }})
+            + {{ interval_minutes(var('email_click_session_minutes')) }}
     group by phases_consented.tenant_id, phases_consented.email_message_id
 ),
 

@@ -42,7 +42,9 @@ sessions_matched as (
     select
         anchors_chosen.tenant_id,
         anchors_chosen.notification_id,
-        first(sessions.session_id order by sessions.started_at, sessions.session_id)
+        {{ first_ordered(
+            'sessions.session_id', ['sessions.started_at', 'sessions.session_id']
+        ) }}
             as first_session_id
     from anchors_chosen
     inner join sessions
@@ -51,7 +53,7 @@ sessions_matched as (
             and anchors_chosen.person_id = sessions.person_id
             and anchors_chosen.anchor_at <= sessions.started_at
             and sessions.started_at <= anchors_chosen.anchor_at
-            + to_hours({{ var('messaging_downstream_session_hours') }})
+            + {{ interval_hours(var('messaging_downstream_session_hours')) }}
     group by anchors_chosen.tenant_id, anchors_chosen.notification_id
 ),
 

@@ -1,3 +1,5 @@
+{%- set sent_first = ["phase <> 'sent'", 'event_at', 'event_id'] -%}
+
 with
 
 notification_events as (
@@ -32,23 +34,22 @@ phases_collapsed as (
     select
         tenant_id,
         notification_id,
-        first(person_id order by phase <> 'sent', event_at, event_id)
-        filter (where person_id is not null) as person_id,
-        first(campaign_id order by phase <> 'sent', event_at, event_id)
-        filter (where campaign_id is not null) as campaign_id,
-        first(channel order by phase <> 'sent', event_at, event_id)
-        filter (where channel is not null) as channel,
+        {{ first_ordered('person_id', sent_first, 'person_id is not null') }} as person_id,
+        {{ first_ordered('campaign_id', sent_first, 'campaign_id is not null') }} as campaign_id,
+        {{ first_ordered('channel', sent_first, 'channel is not null') }} as channel,
         min(event_at) as first_event_at,
         min(event_at) filter (where phase = 'sent') as first_sent_at,
         max(event_at) filter (where phase = 'sent') as last_sent_at,
         count(*) filter (where phase = 'sent') as send_attempts,
         max(attempt) as max_attempt,
         count(*) filter (where phase = 'failed') as failed_attempts,
-        last(failure_reason order by event_at, event_id)
-        filter (where phase = 'failed') as last_failure_reason,
-        last(fallback_channel order by event_at, event_id)
-        filter (where phase = 'failed' and fallback_channel is not null)
-            as fallback_channel,
+        {{ last_ordered('failure_reason', ['event_at', 'event_id'], "phase = 'failed'") }}
+            as last_failure_reason,
+        {{ last_ordered(
+            'fallback_channel',
+            ['event_at', 'event_id'],
+            "phase = 'failed' and fallback_channel is not null"
+        ) }} as fallback_channel,
         min(event_at) filter (where phase = 'delivered') as delivery_receipt_at,
         min(event_at) filter (where phase = 'displayed') as displayed_at,
         min(event_at) filter (where phase = 'opened') as opened_at,
@@ -111,10 +112,10 @@ lifecycle_measured as (
             when phases_derived.delivered_at is not null
                 then
                     phases_derived.delivered_at > phases_derived.first_sent_at
-                    + to_minutes({{ var('notification_missed_after_minutes') }})
+                    + {{ interval_minutes(var('notification_missed_after_minutes')) }}
             else
                 data_horizon.observed_until >= phases_derived.first_sent_at
-                + to_minutes({{ var('notification_missed_after_minutes') }})
+                + {{ interval_minutes(var('notification_missed_after_minutes')) }}
         end as is_missed
     from phases_derived
     left join data_horizon

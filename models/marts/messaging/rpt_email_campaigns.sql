@@ -33,14 +33,17 @@ campaigns_counted as (
         count(*) filter (where emails.is_spam_reported) as spam_reported,
         count(emails.next_session_id) as downstream_sessions,
         count(emails_converted.first_ordered_at) as downstream_conversions,
-        round(quantile_cont(emails.delivery_latency_ms, 0.5), 3)
+        round({{ percentile_cont('emails.delivery_latency_ms', 0.5) }}, 3)
             as median_delivery_latency_ms
     from emails
     left join emails_converted
         on
             emails.tenant_id = emails_converted.tenant_id
             and emails.email_message_id = emails_converted.email_message_id
-    group by all
+    group by
+        emails.tenant_id,
+        coalesce(emails.campaign_id, 'unknown'),
+        coalesce(emails.subject_variant, 'unknown')
 ),
 
 rates_computed as (

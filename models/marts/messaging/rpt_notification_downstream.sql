@@ -15,7 +15,11 @@ groups_compared as (
         count(distinct person_id) filter (where has_session) as persons_with_session,
         count(distinct person_id) filter (where has_order) as persons_with_order
     from downstream
-    group by all
+    group by
+        tenant_id,
+        coalesce(channel, 'unknown'),
+        coalesce(campaign_id, 'unknown'),
+        case when is_opened then 'opened' else 'received_not_opened' end
 ),
 
 final as (

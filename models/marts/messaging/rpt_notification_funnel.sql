@@ -11,10 +11,9 @@ tenants as (
 notifications_dated as (
     select
         notifications.*,
-        cast(
-            timezone(coalesce(tenants.time_zone, 'UTC'), notifications.first_sent_at)
-            as date
-        ) as sent_date
+        {{ local_date(
+            "coalesce(tenants.time_zone, 'UTC')", 'notifications.first_sent_at'
+        ) }} as sent_date
     from notifications
     left join tenants
         on notifications.tenant_id = tenants.tenant_id
@@ -37,12 +36,17 @@ funnel_counted as (
         sum(failed_attempts) as failed_attempts,
         count(*) filter (where is_missed) as missed,
         count(*) filter (where is_fallback_used) as fallback_used,
-        round(quantile_cont(send_to_deliver_ms, 0.5), 3) as median_send_to_deliver_ms,
-        round(quantile_cont(deliver_to_display_ms, 0.5), 3) as median_deliver_to_display_ms,
-        round(quantile_cont(display_to_open_ms, 0.5), 3) as median_display_to_open_ms,
-        round(quantile_cont(send_to_open_ms, 0.5), 3) as median_send_to_open_ms
+        round({{ percentile_cont('send_to_deliver_ms', 0.5) }}, 3) as median_send_to_deliver_ms,
+        round({{ percentile_cont('deliver_to_display_ms', 0.5) }}, 3)
+            as median_deliver_to_display_ms,
+        round({{ percentile_cont('display_to_open_ms', 0.5) }}, 3) as median_display_to_open_ms,
+        round({{ percentile_cont('send_to_open_ms', 0.5) }}, 3) as median_send_to_open_ms
     from notifications_dated
-    group by all
+    group by
+        tenant_id,
+        sent_date,
+        coalesce(channel, 'unknown'),
+        coalesce(campaign_id, 'unknown')
 ),
 
 rates_computed as (

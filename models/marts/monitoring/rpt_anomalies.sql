@@ -36,59 +36,66 @@ data_extent as (
     group by events.tenant_id
 ),
 
+calendar_days as (
+    select
+        tenant_id,
+        time_zone,
+        first_event_at,
+        last_event_at,
+        {{ date_range_unnest(
+            local_date('time_zone', 'first_event_at'), local_date('time_zone', 'last_event_at')
+        ) }} as metric_date
+    from data_extent
+),
+
 -- A day is complete when the tenant's data starts before its local midnight and
 -- reaches past the next one.
 complete_days as (
     select
-        data_extent.tenant_id,
-        data_extent.time_zone,
-        cast(calendar_days.day_start as date) as metric_date
-    from data_extent
-    cross join
-        generate_series(
-            cast(timezone(data_extent.time_zone, data_extent.first_event_at) as date),
-            cast(timezone(data_extent.time_zone, data_extent.last_event_at) as date),
-            interval 1 day
-        ) as calendar_days (day_start)
+        tenant_id,
+        time_zone,
+        metric_date
+    from calendar_days
     where
-        timezone(data_extent.time_zone, cast(cast(calendar_days.day_start as date) as timestamp))
-        >= data_extent.first_event_at
-        and timezone(
-            data_extent.time_zone, cast(cast(calendar_days.day_start as date) + 1 as timestamp)
-        ) <= data_extent.last_event_at
+        {{ timestamp_from_local('time_zone', 'cast(metric_date as timestamp)') }}
+        >= first_event_at
+        and {{ timestamp_from_local('time_zone', 'cast(metric_date + 1 as timestamp)') }}
+        <= last_event_at
 ),
 
 event_volume as (
     select
         analytics_events.tenant_id,
-        cast(timezone(data_extent.time_zone, analytics_events.event_at) as date)
-            as metric_date,
+        {{ local_date('data_extent.time_zone', 'analytics_events.event_at') }} as metric_date,
         'event_volume' as metric,
         count(*) as metric_value
     from analytics_events
     inner join data_extent
         on analytics_events.tenant_id = data_extent.tenant_id
-    group by all
+    group by
+        analytics_events.tenant_id,
+        {{ local_date('data_extent.time_zone', 'analytics_events.event_at') }}
 ),
 
 api_daily as (
     select
         api_requests.tenant_id,
-        cast(timezone(data_extent.time_zone, api_requests.requested_at) as date)
-            as metric_date,
+        {{ local_date('data_extent.time_zone', 'api_requests.requested_at') }} as metric_date,
         count(*) filter (where api_requests.status_class in ('4xx', '5xx'))
         / count(*) as api_error_rate,
-        quantile_cont(api_requests.latency_ms, 0.95) as api_latency_p95_ms
+        {{ percentile_cont('api_requests.latency_ms', 0.95) }} as api_latency_p95_ms
     from api_requests
     inner join data_extent
         on api_requests.tenant_id = data_extent.tenant_id
-    group by all
+    group by
+        api_requests.tenant_id,
+        {{ local_date('data_extent.time_zone', 'api_requests.requested_at') }}
 ),
 
 notification_daily as (
     select
         notifications.tenant_id,
-        cast(timezone(data_extent.time_zone, notifications.first_sent_at) as date)
+        {{ local_date('data_extent.time_zone', 'notifications.first_sent_at') }}
             as metric_date,
         'notification_delivery_rate' as metric,
         count(*) filter (where notifications.is_delivered) / count(*) as metric_value
@@ -96,7 +103,9 @@ notification_daily as (
     inner join data_extent
         on notifications.tenant_id = data_extent.tenant_id
     where notifications.first_sent_at is not null
-    group by all
+    group by
+        notifications.tenant_id,
+        {{ local_date('data_extent.time_zone', 'notifications.first_sent_at') }}
 ),
 
 conversion_daily as (
@@ -106,7 +115,7 @@ conversion_daily as (
         'session_conversion_rate' as metric,
         count(*) filter (where order_count > 0) / count(*) as metric_value
     from sessions
-    group by all
+    group by tenant_id, session_date
 ),
 
 metrics_long as (
@@ -163,7 +172,10 @@ metric_days as (
         coalesce(
             metrics_long.metric_value,
             case when metric_names.metric = 'event_volume' then 0 end
-        ) as metric_value
+        ) as metric_value,
+        -- Days since 1970 (both engines' range frames take a number on a date ordering).
+        {{ dbt.datediff("cast('1970-01-01' as date)", 'complete_days.metric_date', 'day') }}
+            as metric_day_number
     from complete_days
     inner join metric_names
         on complete_days.tenant_id = metric_names.tenant_id
@@ -183,9 +195,8 @@ baselines_computed as (
     from metric_days
     window trailing_days as (
         partition by tenant_id, metric
-        order by metric_date
-        range between interval {{ var('anomaly_trailing_days') }} days preceding
-        and interval 1 day preceding
+        order by metric_day_number
+        range between {{ var('anomaly_trailing_days') }} preceding and 1 preceding
     )
 ),
 

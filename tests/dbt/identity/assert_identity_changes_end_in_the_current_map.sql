@@ -11,17 +11,27 @@ changes as (
     select * from {{ ref('fct_identity_changes') }}
 ),
 
+changes_ranked as (
+    select
+        tenant_id,
+        identifier_type,
+        identifier,
+        person_id,
+        row_number() over (
+            partition by tenant_id, identifier_type, identifier
+            order by recorded_at desc, change_id desc
+        ) as change_rank
+    from changes
+),
+
 latest_changes as (
     select
         tenant_id,
         identifier_type,
         identifier,
         person_id
-    from changes
-    qualify row_number() over (
-        partition by tenant_id, identifier_type, identifier
-        order by recorded_at desc, change_id desc
-    ) = 1
+    from changes_ranked
+    where change_rank = 1
 ),
 
 compared as (
