@@ -80,9 +80,16 @@ MART_KEYS = {
     "fct_analytics_events": ("tenant_id", "event_id"),
     "fct_api_requests": ("tenant_id", "event_id"),
     "fct_events": ("tenant_id", "event_id"),
+    "fct_funnel_attempts": ("tenant_id", "funnel_id", "attempt_id"),
+    "fct_funnel_progress": ("tenant_id", "funnel_id", "person_id"),
+    "fct_funnel_step_events": ("tenant_id", "funnel_id", "step_index", "occurrence_id"),
     "fct_sessions": ("tenant_id", "session_id"),
     "rpt_api_endpoint_daily": ("tenant_id", "account_id", "endpoint", "request_date"),
-}
+    "rpt_funnel_steps": (
+        "tenant_id", "funnel_id", "breakdown_type", "breakdown_value", "step_index",
+    ),
+    "rpt_funnel_steps_by_account": ("tenant_id", "funnel_id", "step_index"),
+}  # fmt: skip
 # Ported staging and intermediate relations compared too (the marts above read only some).
 STAGING_FAMILIES = (
     "aliases", "api_requests", "consents", "emails", "experiment_exposures", "groups",
