@@ -92,6 +92,7 @@ MART_KEYS = {
         "tenant_id", "funnel_id", "breakdown_type", "breakdown_value", "step_index",
     ),
     "rpt_funnel_steps_by_account": ("tenant_id", "funnel_id", "step_index"),
+    "rpt_paths": ("tenant_id", "path_type", "path_id", "path_text"),
     "rpt_retention": (
         "tenant_id", "retention_id", "cohort_grain", "cohort_start_date", "retention_mode",
         "period_label",
