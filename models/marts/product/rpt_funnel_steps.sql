@@ -153,43 +153,19 @@ person_steps as (
 ),
 
 steps_counted as (
-    select
-        tenant_id,
-        funnel_id,
-        breakdown_type,
-        breakdown_value,
-        step_index,
-        step_name,
-        count(*) as persons_entered,
-        count(*) filter (where is_completed) as persons_completed,
-        {{ percentile_cont('seconds_from_previous', 0.5) }} filter (
-            where is_completed
-        ) as median_seconds_to_convert,
-        {{ percentile_cont('seconds_from_previous', 0.9) }} filter (
-            where is_completed
-        ) as p90_seconds_to_convert
-    from person_steps
-    group by
-        tenant_id,
-        funnel_id,
-        breakdown_type,
-        breakdown_value,
-        step_index,
-        step_name
+    {{ funnel_steps_counted(
+        'person_steps',
+        'persons',
+        ['tenant_id', 'funnel_id', 'breakdown_type', 'breakdown_value']
+    ) }}
 ),
 
 conversion_computed as (
-    select
-        *,
-        persons_completed / persons_entered as conversion_from_start,
-        case
-            when step_index = 1 then persons_completed / persons_entered
-            else persons_completed / nullif(lag(persons_completed) over (
-                partition by tenant_id, funnel_id, breakdown_type, breakdown_value
-                order by step_index
-            ), 0)
-        end as conversion_from_previous
-    from steps_counted
+    {{ funnel_conversion_rates(
+        'steps_counted',
+        'persons',
+        ['tenant_id', 'funnel_id', 'breakdown_type', 'breakdown_value']
+    ) }}
 ),
 
 final as (

@@ -97,35 +97,15 @@ account_steps as (
 ),
 
 steps_counted as (
-    select
-        tenant_id,
-        funnel_id,
-        step_index,
-        step_name,
-        count(*) as accounts_entered,
-        count(*) filter (where is_completed) as accounts_completed,
-        {{ percentile_cont('seconds_from_previous', 0.5) }} filter (
-            where is_completed
-        ) as median_seconds_to_convert,
-        {{ percentile_cont('seconds_from_previous', 0.9) }} filter (
-            where is_completed
-        ) as p90_seconds_to_convert
-    from account_steps
-    group by tenant_id, funnel_id, step_index, step_name
+    {{ funnel_steps_counted(
+        'account_steps', 'accounts', ['tenant_id', 'funnel_id']
+    ) }}
 ),
 
 conversion_computed as (
-    select
-        *,
-        accounts_completed / accounts_entered as conversion_from_start,
-        case
-            when step_index = 1 then accounts_completed / accounts_entered
-            else accounts_completed / nullif(lag(accounts_completed) over (
-                partition by tenant_id, funnel_id
-                order by step_index
-            ), 0)
-        end as conversion_from_previous
-    from steps_counted
+    {{ funnel_conversion_rates(
+        'steps_counted', 'accounts', ['tenant_id', 'funnel_id']
+    ) }}
 ),
 
 final as (
