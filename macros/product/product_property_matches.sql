@@ -13,9 +13,9 @@
         ) }}
     {%- endif -%}
     {%- set value -%}
-        json_extract_string(
-            {{ payload_column }}, '$.properties.' || {{ rule_alias }}.property_name
-        )
+        {{ json_extract_text(
+            payload_column, "'$.properties.' || " ~ rule_alias ~ ".property_name"
+        ) }}
     {%- endset -%}
     (
         {{ rule_alias }}.property_name is null

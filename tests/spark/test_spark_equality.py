@@ -174,6 +174,25 @@ MART_KEYS = {
     "rpt_notification_downstream": ("tenant_id", "channel", "campaign_id", "recipient_group"),
     "rpt_notification_funnel": ("tenant_id", "channel", "campaign_id", "sent_date"),
 }
+    "fct_funnel_attempts": ("tenant_id", "funnel_id", "attempt_id"),
+    "fct_funnel_progress": ("tenant_id", "funnel_id", "person_id"),
+    "fct_funnel_step_events": ("tenant_id", "funnel_id", "step_index", "occurrence_id"),
+    "fct_person_retention": ("tenant_id", "person_id"),
+    "fct_sessions": ("tenant_id", "session_id"),
+    "int_product_events_localized": ("tenant_id", "event_id"),
+    "rpt_active_users": ("tenant_id", "platform", "activity_date"),
+    "rpt_api_endpoint_daily": ("tenant_id", "account_id", "endpoint", "request_date"),
+    "rpt_funnel_steps": (
+        "tenant_id", "funnel_id", "breakdown_type", "breakdown_value", "step_index",
+    ),
+    "rpt_funnel_steps_by_account": ("tenant_id", "funnel_id", "step_index"),
+    "rpt_paths": ("tenant_id", "path_type", "path_id", "path_text"),
+    "rpt_retention": (
+        "tenant_id", "retention_id", "cohort_grain", "cohort_start_date", "retention_mode",
+        "period_label",
+    ),
+    "time_spine_daily": ("date_day",),
+}  # fmt: skip
 # Ported staging and intermediate relations compared too (the marts above read only some).
 STAGING_FAMILIES = (
     "aliases", "api_requests", "consents", "emails", "experiment_exposures", "groups",

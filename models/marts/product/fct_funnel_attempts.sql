@@ -61,104 +61,14 @@ attempts_step_1 as (
         event_at as last_at,
         stream_seq as last_seq,
         1 as steps_reached,
-        [event_at] as step_completed_at,
-        [occurrence_id] as step_occurrence_ids
+        {{ list_of('event_at') }} as step_completed_at,
+        {{ list_of('occurrence_id') }} as step_occurrence_ids
     from entries_ranked
     where entry_mode = 'any' or entry_number = 1
 ),
 {%- for step in range(2, max_steps + 1) %}
 
-    candidates_step_{{ step }} as (
-        select
-            attempts.tenant_id,
-            attempts.funnel_id,
-            attempts.attempt_id,
-            step_events.occurrence_id,
-            step_events.event_at,
-            step_events.stream_seq
-        from attempts_step_{{ step - 1 }} as attempts
-        inner join funnels
-            on attempts.funnel_id = funnels.funnel_id
-        inner join funnel_steps
-            on
-                attempts.funnel_id = funnel_steps.funnel_id
-                and funnel_steps.step_index = {{ step }}
-        inner join step_events
-            on
-                attempts.tenant_id = step_events.tenant_id
-                and attempts.funnel_id = step_events.funnel_id
-                and attempts.person_id = step_events.person_id
-                and step_events.step_index = {{ step }}
-                and attempts.last_at <= step_events.event_at
-        where
-            attempts.steps_reached = {{ step - 1 }}
-            and not list_contains(
-                attempts.step_occurrence_ids, step_events.occurrence_id
-            )
-            and (
-                funnels.conversion_window_seconds is null
-                or step_events.event_at <= attempts.entered_at
-                + to_seconds(funnels.conversion_window_seconds)
-            )
-            and (
-                funnel_steps.max_seconds_from_previous is null
-                or step_events.event_at <= attempts.last_at
-                + to_seconds(funnel_steps.max_seconds_from_previous)
-            )
-            and (
-                funnels.order_mode != 'strict'
-                or step_events.stream_seq = attempts.last_seq + 1
-                -- a session start shares its place with the session's first event
-                or step_events.stream_seq = attempts.last_seq
-            )
-            and (
-                funnel_steps.later_utc_period is null
-                or {{ product_period_start(
-                    'funnel_steps.later_utc_period', 'step_events.event_at'
-                ) }}
-                > {{ product_period_start(
-                    'funnel_steps.later_utc_period', 'attempts.last_at'
-                ) }}
-            )
-        qualify row_number() over (
-            partition by attempts.tenant_id, attempts.funnel_id, attempts.attempt_id
-            order by step_events.event_at asc, step_events.occurrence_id asc
-        ) = 1
-    ),
-
-    attempts_step_{{ step }} as (
-        select
-            attempts.tenant_id,
-            attempts.funnel_id,
-            attempts.person_id,
-            attempts.attempt_id,
-            attempts.entered_at,
-            attempts.entry_platform,
-            attempts.entry_session_id,
-            coalesce(
-                candidates.occurrence_id, attempts.last_occurrence_id
-            ) as last_occurrence_id,
-            coalesce(candidates.event_at, attempts.last_at) as last_at,
-            coalesce(candidates.stream_seq, attempts.last_seq) as last_seq,
-            attempts.steps_reached
-            + (candidates.occurrence_id is not null)::integer as steps_reached,
-            case
-                when candidates.occurrence_id is null then attempts.step_completed_at
-                else list_append(attempts.step_completed_at, candidates.event_at)
-            end as step_completed_at,
-            case
-                when candidates.occurrence_id is null then attempts.step_occurrence_ids
-                else list_append(
-                    attempts.step_occurrence_ids, candidates.occurrence_id
-                )
-            end as step_occurrence_ids
-        from attempts_step_{{ step - 1 }} as attempts
-        left join candidates_step_{{ step }} as candidates
-            on
-                attempts.tenant_id = candidates.tenant_id
-                and attempts.funnel_id = candidates.funnel_id
-                and attempts.attempt_id = candidates.attempt_id
-    ),
+    {{ funnel_attempts_step(step) }},
 {%- endfor %}
 
 unordered_anchors_ranked as (
@@ -200,9 +110,17 @@ unordered_steps_within as (
         and (
             anchors.conversion_window_seconds is null
             or step_events.event_at <= anchors.event_at
-            + to_seconds(anchors.conversion_window_seconds)
+            + {{ interval_seconds('anchors.conversion_window_seconds') }}
         )
-    group by all
+    group by
+        anchors.tenant_id,
+        anchors.funnel_id,
+        anchors.person_id,
+        anchors.occurrence_id,
+        anchors.event_at,
+        anchors.platform,
+        anchors.session_id,
+        step_events.step_index
 ),
 
 unordered_attempts as (
@@ -215,9 +133,17 @@ unordered_attempts as (
         entry_platform,
         entry_session_id,
         count(*) as steps_reached,
-        list(first_at order by first_at asc, step_index asc) as step_completed_at
+        {{ list_agg_ordered('first_at', ['first_at', 'step_index']) }}
+            as step_completed_at
     from unordered_steps_within
-    group by all
+    group by
+        tenant_id,
+        funnel_id,
+        person_id,
+        attempt_id,
+        entered_at,
+        entry_platform,
+        entry_session_id
 ),
 
 attempts_unioned as (
@@ -261,12 +187,14 @@ attempts_excluded as (
             and attempts.person_id = exclusion_events.person_id
     where
         attempts.steps_reached >= exclusion_events.from_step
-        and exclusion_events.event_at
-        > attempts.step_completed_at[exclusion_events.from_step]
+        and exclusion_events.event_at > {{ list_item(
+            'attempts.step_completed_at', 'exclusion_events.from_step'
+        ) }}
         and exclusion_events.event_at < coalesce(
-            attempts.step_completed_at[exclusion_events.to_step],
-            attempts.entered_at + to_seconds(funnels.conversion_window_seconds),
-            'infinity'::timestamptz
+            {{ list_item('attempts.step_completed_at', 'exclusion_events.to_step') }},
+            attempts.entered_at
+            + {{ interval_seconds('funnels.conversion_window_seconds') }},
+            {{ timestamp_highest() }}
         )
 ),
 

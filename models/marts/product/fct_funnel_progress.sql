@@ -39,9 +39,9 @@ progress_named as (
         attempts_ranked.steps_reached as furthest_step_index,
         funnel_steps.step_name as furthest_step_name,
         attempts_ranked.step_completed_at,
-        attempts_ranked.step_completed_at[
-            attempts_ranked.steps_reached
-        ] as furthest_step_at,
+        {{ list_item(
+            'attempts_ranked.step_completed_at', 'attempts_ranked.steps_reached'
+        ) }} as furthest_step_at,
         attempts_ranked.steps_reached = step_counts.step_count as is_converted
     from attempts_ranked
     inner join funnel_steps

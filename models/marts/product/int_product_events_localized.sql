@@ -1,5 +1,3 @@
-{{ config(materialized='view') }}
-
 -- Kept events inside sessions (client foreground events: what "active" means in retention,
 -- active users and paths; server-side events such as emails sent are not the person's
 -- activity) with the tenant-local date they happened on; tenants without a zone count in
@@ -26,9 +24,9 @@ events_localized as (
         events.platform,
         events.session_id,
         events.event_at,
-        (
-            events.event_at at time zone coalesce(tenants.time_zone, 'UTC')
-        )::date as event_date
+        {{ local_date(
+            "coalesce(tenants.time_zone, 'UTC')", 'events.event_at'
+        ) }} as event_date
     from events
     left join tenants
         on events.tenant_id = tenants.tenant_id

@@ -42,9 +42,9 @@ date_spine as (
         platforms.platform,
         tenant_ranges.first_date,
         tenant_ranges.last_date,
-        unnest(generate_series(
-            tenant_ranges.first_date, tenant_ranges.last_date, interval 1 day
-        ))::date as activity_date
+        {{ date_range_unnest(
+            'tenant_ranges.first_date', 'tenant_ranges.last_date'
+        ) }} as activity_date
     from platforms
     inner join tenant_ranges
         on platforms.tenant_id = tenant_ranges.tenant_id
@@ -86,7 +86,7 @@ lifecycle_counted as (
             and previous_active_date < activity_date - 1
         ) as resurrected_users
     from person_days_flagged
-    group by all
+    group by tenant_id, platform, activity_date
 ),
 
 dormant_counted as (
@@ -94,11 +94,11 @@ dormant_counted as (
     select
         tenant_id,
         platform,
-        (activity_date + 1)::date as activity_date,
+        cast(activity_date + 1 as date) as activity_date,
         count(*) as dormant_users
     from person_days_flagged
     where next_active_date is null or next_active_date > activity_date + 1
-    group by all
+    group by tenant_id, platform, cast(activity_date + 1 as date)
 ),
 
 rolling_counted as (
@@ -117,7 +117,7 @@ rolling_counted as (
             and date_spine.platform = person_days.platform
             and person_days.activity_date
             between date_spine.activity_date - 29 and date_spine.activity_date
-    group by all
+    group by date_spine.tenant_id, date_spine.platform, date_spine.activity_date
 ),
 
 final as (

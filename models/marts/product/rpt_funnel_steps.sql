@@ -28,25 +28,35 @@ analytics_events as (
     select * from {{ ref('fct_analytics_events') }}
 ),
 
-variants_assigned as (
-    -- A person's variant of an experiment is the one of their first kept exposure.
+exposures_ranked as (
     select
         analytics_events.tenant_id,
         analytics_events.person_id,
         exposures.experiment_id,
-        exposures.variant_id
+        exposures.variant_id,
+        row_number() over (
+            partition by
+                analytics_events.tenant_id,
+                analytics_events.person_id,
+                exposures.experiment_id
+            order by analytics_events.event_at asc, analytics_events.event_id asc
+        ) as exposure_rank
     from exposures
     inner join analytics_events
         on
             exposures.tenant_id = analytics_events.tenant_id
             and exposures.event_id = analytics_events.event_id
-    qualify row_number() over (
-        partition by
-            analytics_events.tenant_id,
-            analytics_events.person_id,
-            exposures.experiment_id
-        order by analytics_events.event_at asc, analytics_events.event_id asc
-    ) = 1
+),
+
+variants_assigned as (
+    -- A person's variant of an experiment is the one of their first kept exposure.
+    select
+        tenant_id,
+        person_id,
+        experiment_id,
+        variant_id
+    from exposures_ranked
+    where exposure_rank = 1
 ),
 
 breakdowns_listed as (
@@ -111,10 +121,10 @@ breakdowns_configured as (
         on breakdowns_listed.funnel_id = funnels.funnel_id
     where
         breakdowns_listed.breakdown_type = 'all'
-        or list_contains(
-            string_split(coalesce(funnels.breakdowns, ''), '|'),
-            breakdowns_listed.breakdown_type
-        )
+        or {{ list_contains(
+            string_split("coalesce(funnels.breakdowns, '')", "'|'"),
+            'breakdowns_listed.breakdown_type'
+        ) }}
 ),
 
 person_steps as (
@@ -127,11 +137,11 @@ person_steps as (
         funnel_steps.step_name,
         breakdowns_configured.person_id,
         progress.furthest_step_index >= funnel_steps.step_index as is_completed,
-        epoch(
-            progress.step_completed_at[funnel_steps.step_index]
-        ) - epoch(
-            progress.step_completed_at[funnel_steps.step_index - 1]
-        ) as seconds_from_previous
+        {{ epoch_seconds(list_item(
+            'progress.step_completed_at', 'funnel_steps.step_index'
+        )) }} - {{ epoch_seconds(list_item(
+            'progress.step_completed_at', 'funnel_steps.step_index - 1'
+        )) }} as seconds_from_previous
     from breakdowns_configured
     inner join progress
         on
@@ -143,37 +153,19 @@ person_steps as (
 ),
 
 steps_counted as (
-    select
-        tenant_id,
-        funnel_id,
-        breakdown_type,
-        breakdown_value,
-        step_index,
-        step_name,
-        count(*) as persons_entered,
-        count(*) filter (where is_completed) as persons_completed,
-        percentile_cont(0.5) within group (
-            order by seconds_from_previous
-        ) filter (where is_completed) as median_seconds_to_convert,
-        percentile_cont(0.9) within group (
-            order by seconds_from_previous
-        ) filter (where is_completed) as p90_seconds_to_convert
-    from person_steps
-    group by all
+    {{ funnel_steps_counted(
+        'person_steps',
+        'persons',
+        ['tenant_id', 'funnel_id', 'breakdown_type', 'breakdown_value']
+    ) }}
 ),
 
 conversion_computed as (
-    select
-        *,
-        persons_completed / persons_entered as conversion_from_start,
-        case
-            when step_index = 1 then persons_completed / persons_entered
-            else persons_completed / nullif(lag(persons_completed) over (
-                partition by tenant_id, funnel_id, breakdown_type, breakdown_value
-                order by step_index
-            ), 0)
-        end as conversion_from_previous
-    from steps_counted
+    {{ funnel_conversion_rates(
+        'steps_counted',
+        'persons',
+        ['tenant_id', 'funnel_id', 'breakdown_type', 'breakdown_value']
+    ) }}
 ),
 
 final as (

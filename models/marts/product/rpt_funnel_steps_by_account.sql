@@ -23,21 +23,30 @@ analytics_events as (
     select * from {{ ref('fct_analytics_events') }}
 ),
 
-person_accounts as (
+group_calls_ranked as (
     select
         analytics_events.tenant_id,
         analytics_events.person_id,
-        groups.group_id as account_id
+        groups.group_id as account_id,
+        row_number() over (
+            partition by analytics_events.tenant_id, analytics_events.person_id
+            order by analytics_events.event_at desc, analytics_events.event_id desc
+        ) as group_call_rank
     from groups
     inner join analytics_events
         on
             groups.tenant_id = analytics_events.tenant_id
             and groups.event_id = analytics_events.event_id
     where groups.group_id is not null
-    qualify row_number() over (
-        partition by analytics_events.tenant_id, analytics_events.person_id
-        order by analytics_events.event_at desc, analytics_events.event_id desc
-    ) = 1
+),
+
+person_accounts as (
+    select
+        tenant_id,
+        person_id,
+        account_id
+    from group_calls_ranked
+    where group_call_rank = 1
 ),
 
 person_steps as (
@@ -48,12 +57,14 @@ person_steps as (
         funnel_steps.step_index,
         funnel_steps.step_name,
         progress.person_id,
-        progress.step_completed_at[funnel_steps.step_index] as completed_at,
-        epoch(
-            progress.step_completed_at[funnel_steps.step_index]
-        ) - epoch(
-            progress.step_completed_at[funnel_steps.step_index - 1]
-        ) as seconds_from_previous
+        {{ list_item(
+            'progress.step_completed_at', 'funnel_steps.step_index'
+        ) }} as completed_at,
+        {{ epoch_seconds(list_item(
+            'progress.step_completed_at', 'funnel_steps.step_index'
+        )) }} - {{ epoch_seconds(list_item(
+            'progress.step_completed_at', 'funnel_steps.step_index - 1'
+        )) }} as seconds_from_previous
     from progress
     inner join funnels
         on progress.funnel_id = funnels.funnel_id
@@ -63,7 +74,9 @@ person_steps as (
             and progress.person_id = person_accounts.person_id
     inner join funnel_steps
         on progress.funnel_id = funnel_steps.funnel_id
-    where list_contains(string_split(funnels.counting_units, '|'), 'account')
+    where {{ list_contains(
+        string_split('funnels.counting_units', "'|'"), "'account'"
+    ) }}
 ),
 
 account_steps as (
@@ -76,43 +89,23 @@ account_steps as (
         step_index,
         step_name,
         bool_or(completed_at is not null) as is_completed,
-        arg_min(
-            seconds_from_previous, (completed_at, person_id)
-        ) filter (where completed_at is not null) as seconds_from_previous
+        {{ arg_min_not_null(
+            'seconds_from_previous', sort_key(['completed_at', 'person_id'])
+        ) }} filter (where completed_at is not null) as seconds_from_previous
     from person_steps
     group by tenant_id, funnel_id, account_id, step_index, step_name
 ),
 
 steps_counted as (
-    select
-        tenant_id,
-        funnel_id,
-        step_index,
-        step_name,
-        count(*) as accounts_entered,
-        count(*) filter (where is_completed) as accounts_completed,
-        percentile_cont(0.5) within group (
-            order by seconds_from_previous
-        ) filter (where is_completed) as median_seconds_to_convert,
-        percentile_cont(0.9) within group (
-            order by seconds_from_previous
-        ) filter (where is_completed) as p90_seconds_to_convert
-    from account_steps
-    group by tenant_id, funnel_id, step_index, step_name
+    {{ funnel_steps_counted(
+        'account_steps', 'accounts', ['tenant_id', 'funnel_id']
+    ) }}
 ),
 
 conversion_computed as (
-    select
-        *,
-        accounts_completed / accounts_entered as conversion_from_start,
-        case
-            when step_index = 1 then accounts_completed / accounts_entered
-            else accounts_completed / nullif(lag(accounts_completed) over (
-                partition by tenant_id, funnel_id
-                order by step_index
-            ), 0)
-        end as conversion_from_previous
-    from steps_counted
+    {{ funnel_conversion_rates(
+        'steps_counted', 'accounts', ['tenant_id', 'funnel_id']
+    ) }}
 ),
 
 final as (

@@ -31,10 +31,8 @@ events_labelled as (
     from events
     where
         event_type in ('page', 'screen', 'track')
-        and not list_contains(
-            {{ "['" ~ (ignored | join("', '")) ~ "']" if ignored else '[]::varchar[]' }},
-            coalesce(event_name, '')
-        )
+        {{ "and coalesce(event_name, '') not in ('" ~ (ignored | join("', '")) ~ "')"
+            if ignored }}
 ),
 
 labels_lagged as (
@@ -75,7 +73,13 @@ starts_found as (
     from steps_numbered
     inner join path_definitions
         on steps_numbered.event_label = path_definitions.start_label
-    group by all
+    group by
+        steps_numbered.tenant_id,
+        steps_numbered.person_id,
+        steps_numbered.session_id,
+        path_definitions.path_id,
+        path_definitions.end_label,
+        path_definitions.max_steps
 ),
 
 ends_found as (
@@ -91,7 +95,10 @@ ends_found as (
             and starts_found.session_id = steps_numbered.session_id
             and starts_found.start_step_number < steps_numbered.step_number
             and starts_found.end_label = steps_numbered.event_label
-    group by all
+    group by
+        starts_found.tenant_id,
+        starts_found.session_id,
+        starts_found.path_id
 ),
 
 start_paths as (
@@ -100,9 +107,9 @@ start_paths as (
         'start_event' as path_type,
         starts_found.path_id,
         starts_found.person_id,
-        string_agg(
-            steps_numbered.event_label, ' > ' order by steps_numbered.step_number
-        ) as path_text,
+        {{ string_agg_ordered(
+            'steps_numbered.event_label', "' > '", ['steps_numbered.step_number']
+        ) }} as path_text,
         count(*) as path_steps,
         coalesce(bool_or(
             steps_numbered.step_number = ends_found.end_step_number
@@ -145,7 +152,7 @@ dropoffs as (
             and funnel_steps.step_index = progress.furthest_step_index + 1
 ),
 
-detours_found as (
+detours_ranked as (
     select
         dropoffs.tenant_id,
         dropoffs.funnel_id,
@@ -153,17 +160,30 @@ detours_found as (
         dropoffs.furthest_step_index,
         steps_numbered.event_label,
         steps_numbered.event_at,
-        steps_numbered.step_number
+        steps_numbered.step_number,
+        row_number() over (
+            partition by dropoffs.tenant_id, dropoffs.funnel_id, dropoffs.person_id
+            order by steps_numbered.event_at asc, steps_numbered.step_number asc
+        ) as detour_rank
     from dropoffs
     inner join steps_numbered
         on
             dropoffs.tenant_id = steps_numbered.tenant_id
             and dropoffs.person_id = steps_numbered.person_id
             and dropoffs.furthest_step_at < steps_numbered.event_at
-    qualify row_number() over (
-        partition by dropoffs.tenant_id, dropoffs.funnel_id, dropoffs.person_id
-        order by steps_numbered.event_at asc, steps_numbered.step_number asc
-    ) <= {{ var('product_path_dropoff_steps') }}
+),
+
+detours_found as (
+    select
+        tenant_id,
+        funnel_id,
+        person_id,
+        furthest_step_index,
+        event_label,
+        event_at,
+        step_number
+    from detours_ranked
+    where detour_rank <= {{ var('product_path_dropoff_steps') }}
 ),
 
 dropoff_paths as (
@@ -172,13 +192,13 @@ dropoff_paths as (
         'funnel_dropoff' as path_type,
         funnel_id || ': after step ' || furthest_step_index as path_id,
         person_id,
-        string_agg(
-            event_label, ' > ' order by event_at asc, step_number asc
-        ) as path_text,
+        {{ string_agg_ordered(
+            'event_label', "' > '", ['event_at', 'step_number']
+        ) }} as path_text,
         count(*) as path_steps,
         false as reaches_end
     from detours_found
-    group by all
+    group by tenant_id, funnel_id, furthest_step_index, person_id
 ),
 
 paths_unioned as (

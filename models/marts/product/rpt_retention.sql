@@ -21,9 +21,9 @@ data_ends as (
     -- A period is observable once the data reaches its end: the tenant's last event.
     select
         events.tenant_id,
-        max(events.event_at) at time zone coalesce(
-            any_value(tenants.time_zone), 'UTC'
-        ) as data_end_local
+        {{ local_timestamp(
+            "coalesce(any_value(tenants.time_zone), 'UTC')", 'max(events.event_at)'
+        ) }} as data_end_local
     from events
     left join tenants
         on events.tenant_id = tenants.tenant_id
@@ -36,13 +36,13 @@ cohort_members as (
         definitions.retention_id,
         events.person_id,
         min(events.event_at) as cohort_at,
-        arg_min(events.event_date, events.event_at) as cohort_date
+        {{ arg_min_not_null('events.event_date', 'events.event_at') }} as cohort_date
     from events
     inner join definitions
         on
             definitions.cohort_event_name is null
             or events.event_name = definitions.cohort_event_name
-    group by all
+    group by events.tenant_id, definitions.retention_id, events.person_id
 ),
 
 return_days as (
@@ -72,7 +72,8 @@ member_cohorts as (
             retention_id,
             person_id,
             '{{ grain }}' as cohort_grain,
-            {{ dbt.date_trunc(grain, 'cohort_date') }}::date as cohort_start_date
+            cast({{ dbt.date_trunc(grain, 'cohort_date') }} as date)
+                as cohort_start_date
         from cohort_members
         {%- if not loop.last %}
             union all
@@ -114,24 +115,41 @@ cohorts_sized as (
         cohort_start_date,
         count(*) as cohort_persons
     from member_cohorts
-    group by all
+    group by
+        tenant_id,
+        retention_id,
+        cohort_grain,
+        cohort_start_date
 ),
 
 periods as (
-    select unnest(range(0, {{ var('retention_max_periods') }} + 1)) as period_index
+    {%- for period in range(var('retention_max_periods') + 1) %}
+        select cast({{ period }} as bigint) as period_index
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 cells as (
     select
         cohorts_sized.*,
         periods.period_index,
-        (
-            cohorts_sized.cohort_start_date + case cohorts_sized.cohort_grain
-                when 'day' then to_days(periods.period_index + 1)
-                when 'week' then to_days(7 * (periods.period_index + 1))
-                else to_months(periods.period_index + 1)
-            end
-        )::date as period_end_date
+        cast(
+            case cohorts_sized.cohort_grain
+                when 'day'
+                    then
+                        cohorts_sized.cohort_start_date
+                        + {{ interval_days('periods.period_index + 1') }}
+                when 'week'
+                    then
+                        cohorts_sized.cohort_start_date
+                        + {{ interval_days('7 * (periods.period_index + 1)') }}
+                else
+                    cohorts_sized.cohort_start_date
+                    + {{ interval_months('periods.period_index + 1') }}
+            end as date
+        ) as period_end_date
     from cohorts_sized
     cross join periods
 ),
@@ -145,7 +163,12 @@ n_day_counts as (
         period_index,
         count(*) as retained_persons
     from member_periods
-    group by all
+    group by
+        tenant_id,
+        retention_id,
+        cohort_grain,
+        cohort_start_date,
+        period_index
 ),
 
 member_last_periods as (
@@ -157,7 +180,12 @@ member_last_periods as (
         cohort_start_date,
         max(period_index) as last_period_index
     from member_periods
-    group by all
+    group by
+        tenant_id,
+        retention_id,
+        person_id,
+        cohort_grain,
+        cohort_start_date
 ),
 
 unbounded_counts as (
@@ -176,7 +204,12 @@ unbounded_counts as (
             and cells.cohort_grain = member_last_periods.cohort_grain
             and cells.cohort_start_date = member_last_periods.cohort_start_date
             and cells.period_index <= member_last_periods.last_period_index
-    group by all
+    group by
+        cells.tenant_id,
+        cells.retention_id,
+        cells.cohort_grain,
+        cells.cohort_start_date,
+        cells.period_index
 ),
 
 bracket_counts as (
@@ -193,7 +226,12 @@ bracket_counts as (
             member_periods.cohort_grain = brackets.cohort_grain
             and member_periods.period_index
             between brackets.from_period and brackets.to_period
-    group by all
+    group by
+        member_periods.tenant_id,
+        member_periods.retention_id,
+        member_periods.cohort_grain,
+        member_periods.cohort_start_date,
+        brackets.bracket_name
 ),
 
 cells_counted as (
@@ -204,7 +242,7 @@ cells_counted as (
         cells.cohort_start_date,
         'n_day' as retention_mode,
         cells.period_index,
-        cells.period_index::varchar as period_label,
+        cast(cells.period_index as {{ dbt.type_string() }}) as period_label,
         cells.cohort_persons,
         coalesce(n_day_counts.retained_persons, 0) as retained_persons,
         cells.period_end_date
@@ -224,7 +262,7 @@ cells_counted as (
         cells.cohort_start_date,
         'unbounded' as retention_mode,
         cells.period_index,
-        cells.period_index::varchar || '+' as period_label,
+        cast(cells.period_index as {{ dbt.type_string() }}) || '+' as period_label,
         cells.cohort_persons,
         coalesce(unbounded_counts.retained_persons, 0) as retained_persons,
         cells.period_end_date
@@ -265,7 +303,7 @@ cells_counted as (
 cells_censored as (
     select
         cells_counted.*,
-        cells_counted.period_end_date::timestamp
+        cast(cells_counted.period_end_date as timestamp)
         <= data_ends.data_end_local as is_observable
     from cells_counted
     inner join data_ends

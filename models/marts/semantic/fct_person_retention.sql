@@ -15,9 +15,9 @@ tenants as (
 data_ends as (
     select
         events.tenant_id,
-        max(events.event_at) at time zone coalesce(
-            any_value(tenants.time_zone), 'UTC'
-        ) as data_end_local
+        {{ local_timestamp(
+            "coalesce(any_value(tenants.time_zone), 'UTC')", 'max(events.event_at)'
+        ) }} as data_end_local
     from events
     left join tenants
         on events.tenant_id = tenants.tenant_id
@@ -29,7 +29,7 @@ first_activity as (
         tenant_id,
         person_id,
         min(event_at) as first_active_at,
-        arg_min(event_date, event_at) as first_active_date
+        {{ arg_min_not_null('event_date', 'event_at') }} as first_active_date
     from events
     group by tenant_id, person_id
 ),
@@ -66,11 +66,11 @@ observability as (
         first_activity.first_active_at,
         first_activity.first_active_date,
         -- Day N is observed whole once the data reaches the end of that local day.
-        (first_activity.first_active_date + 2)::timestamp
+        cast(first_activity.first_active_date + 2 as timestamp)
         <= data_ends.data_end_local as is_day_1_observable,
-        (first_activity.first_active_date + 8)::timestamp
+        cast(first_activity.first_active_date + 8 as timestamp)
         <= data_ends.data_end_local as is_day_7_observable,
-        (first_activity.first_active_date + 29)::timestamp
+        cast(first_activity.first_active_date + 29 as timestamp)
         <= data_ends.data_end_local as is_day_28_observable
     from first_activity
     inner join data_ends

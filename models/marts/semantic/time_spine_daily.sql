@@ -4,9 +4,7 @@ with
 
 days as (
     select
-        unnest(
-            generate_series(date '2020-01-01', date '2035-12-31', interval 1 day)
-        )::date as date_day
+        {{ date_range_unnest("date '2020-01-01'", "date '2035-12-31'") }} as date_day
 )
 
 select * from days
