@@ -42,8 +42,10 @@ $(SPARK_STAMP): constraints-spark.txt
 		(echo "Spark needs Java 17: install it (apt-get install openjdk-17-jre-headless)" && exit 2)
 	$(PYTHON) -m venv $(SPARK_VENV)
 	$(SPARK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	@# pandas, numpy, scipy, pyarrow: the dbt Python models (experiment statistics), run in the
+	@# dbt process by `python -m signalhouse.spark_dbt` (README "### Spark").
 	$(SPARK_VENV)/bin/python -m pip install --quiet -c constraints-spark.txt \
-		dbt-core "dbt-spark[session]" pyspark duckdb
+		dbt-core "dbt-spark[session]" pyspark duckdb pandas numpy scipy pyarrow
 	@touch $(SPARK_STAMP)
 
 venv-spark: $(SPARK_STAMP)

@@ -129,3 +129,28 @@ def test_results_correct_p_values_across_metrics_and_variants():
     best = frame[(frame.variant_id == "b") & (frame.metric_id == "m1")].iloc[0]
     assert best.relative_difference == pytest.approx(0.4)
     assert best.is_significant
+
+
+# python_models.from_pandas writes these types on Spark; DuckDB infers its own from the frame.
+SPARK_TO_DUCKDB_TYPE = {
+    "string": "VARCHAR",
+    "boolean": "BOOLEAN",
+    "bigint": "BIGINT",
+    "double": "DOUBLE",
+}
+
+
+@pytest.mark.parametrize(
+    ("relation", "module"),
+    [("rpt_experiment_results", results_model), ("rpt_experiment_health", health_model)],
+)
+def test_declared_spark_types_are_the_types_duckdb_writes(marts_build, relation, module):
+    described = marts_build.rows(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+        [relation],
+    )
+    declared = [(name, SPARK_TO_DUCKDB_TYPE[t]) for name, t in module.COLUMNS.items()]
+    assert described == declared, (
+        f"{relation}: update COLUMNS in its model (column: Spark SQL type) to what it returns"
+    )

@@ -3,7 +3,8 @@
 `make test-spark` runs this (it needs `.venv-spark`, from `make venv-spark`, and Java 17).
 A small golden sample is ingested into DuckDB and built there; its raw tables are exported to
 a Parquet lake (`ingest.lake`), built with `dbt --target spark` (local PySpark, session
-method), and every relation in Spark's `marts` schema, and the ported staging and
+method; run by `python -m signalhouse.spark_dbt`, which runs the dbt Python models in that
+session), and every relation in Spark's `marts` schema, and the ported staging and
 intermediate relations listed here, are compared with DuckDB's row by row: rows sorted by
 the relation's key, floats within 1e-9 relative, timestamps compared as UTC
 instants. Not part of `make test`: a Spark build takes minutes on a small machine.
@@ -30,7 +31,9 @@ from signalhouse.simulator import generate
 from signalhouse.warehouse import PROJECT_DIR
 
 SPARK_VENV = PROJECT_DIR / ".venv-spark"
-SPARK_DBT = SPARK_VENV / "bin" / "dbt"
+SPARK_PYTHON = SPARK_VENV / "bin" / "python"
+# dbt with the `session` submission method for Python models (dbt-spark has Databricks' only).
+SPARK_DBT = (str(SPARK_PYTHON), "-m", "signalhouse.spark_dbt")
 
 pytestmark = [
     pytest.mark.spark,
@@ -156,6 +159,11 @@ MART_KEYS = {
     "rpt_api_endpoint_daily": ("tenant_id", "account_id", "endpoint", "request_date"),
     "rpt_email_campaigns": ("tenant_id", "campaign_id", "subject_variant"),
     "rpt_experiment_exposures_daily": ("tenant_id", "experiment_id", "variant_id", "exposure_date"),
+    "rpt_experiment_health": ("tenant_id", "experiment_id", "variant_id"),
+    "rpt_experiment_results": (
+        "tenant_id", "experiment_id", "variant_id", "metric_id", "adjustment", "dimension_name",
+        "dimension_value",
+    ),
     "rpt_funnel_steps": (
         "tenant_id", "funnel_id", "breakdown_type", "breakdown_value", "step_index",
     ),
@@ -226,8 +234,8 @@ def _spark_env(spark_dir: Path, lake: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def both_builds(tmp_path_factory) -> BothBuilds:
-    if not SPARK_DBT.exists():
-        pytest.fail(f"{SPARK_DBT} is missing: run `make venv-spark` first (needs Java 17)")
+    if not SPARK_PYTHON.exists():
+        pytest.fail(f"{SPARK_PYTHON} is missing: run `make venv-spark` first (needs Java 17)")
     root = tmp_path_factory.mktemp("spark")
     generate(root / "data", **GOLDEN_SAMPLE)
     edge_case_lines = EDGE_CASE_LINES + PERSONALIZATION_EDGE_CASE_LINES
@@ -246,7 +254,7 @@ def both_builds(tmp_path_factory) -> BothBuilds:
     env = _spark_env(spark_dir, lake)
     vars_yaml = "{" + ", ".join(f"{k}: {v}" for k, v in GOLDEN_VARS.items()) + "}"
     spark_build = subprocess.run(
-        [str(SPARK_DBT), "build", "--target", "spark", "--select", *SPARK_SELECTION,
+        [*SPARK_DBT, "build", "--target", "spark", "--select", *SPARK_SELECTION,
          "--exclude", "test_type:unit",
          "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
          "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
@@ -260,7 +268,7 @@ def both_builds(tmp_path_factory) -> BothBuilds:
     out = root / "spark_relations"
     compared_elsewhere = [name for name in RELATION_KEYS if not name.startswith("marts.")]
     dump = subprocess.run(
-        [str(SPARK_VENV / "bin" / "python"), str(Path(__file__).with_name("spark_dump.py")),
+        [str(SPARK_PYTHON), str(Path(__file__).with_name("spark_dump.py")),
          str(spark_dir), str(out), "marts.*", *compared_elsewhere],
         cwd=PROJECT_DIR, env=env, capture_output=True, text=True,
         timeout=SPARK_BUILD_TIMEOUT_SECONDS, check=False,

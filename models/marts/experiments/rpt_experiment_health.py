@@ -6,22 +6,24 @@ from __future__ import annotations
 import pandas as pd
 
 from signalhouse import experiment_stats as st
+from signalhouse import python_models
 
-COLUMNS = [
-    "tenant_id",
-    "experiment_id",
-    "variant_id",
-    "is_registered_variant",
-    "intended_weight",
-    "persons",
-    "expected_persons",
-    "observed_share",
-    "experiment_persons",
-    "multi_variant_persons",
-    "multi_variant_share",
-    "srm_p_value",
-    "is_sample_ratio_mismatch",
-]
+# Result columns and their types (Spark SQL names: python_models.from_pandas).
+COLUMNS = {
+    "tenant_id": "string",
+    "experiment_id": "string",
+    "variant_id": "string",
+    "is_registered_variant": "boolean",
+    "intended_weight": "double",
+    "persons": "bigint",
+    "expected_persons": "double",
+    "observed_share": "double",
+    "experiment_persons": "bigint",
+    "multi_variant_persons": "bigint",
+    "multi_variant_share": "double",
+    "srm_p_value": "double",
+    "is_sample_ratio_mismatch": "boolean",
+}
 
 
 def health(counts: pd.DataFrame, variants: pd.DataFrame, threshold: float) -> pd.DataFrame:
@@ -57,24 +59,37 @@ def health(counts: pd.DataFrame, variants: pd.DataFrame, threshold: float) -> pd
         group["is_sample_ratio_mismatch"] = p < threshold or unregistered > 0
         rows.append(group)
     if not rows:
-        return pd.DataFrame(columns=COLUMNS)
+        return pd.DataFrame(columns=list(COLUMNS))
     frame = pd.concat(rows)
-    return frame[COLUMNS].reset_index(drop=True)
+    return frame[list(COLUMNS)].reset_index(drop=True)
+
+
+def _counts(assignments) -> pd.DataFrame:
+    """Persons and multi-variant persons per registered (tenant, experiment, variant): the
+    same aggregate in DuckDB SQL and in Spark's DataFrame API."""
+    registered = assignments.filter("is_registered")
+    if not python_models.is_spark(assignments):
+        return registered.aggregate(
+            "tenant_id, experiment_id, variant_id, "
+            "count(*) filter (where not is_multi_variant) as persons, "
+            "count(*) filter (where is_multi_variant) as multi_variant_persons",
+            "tenant_id, experiment_id, variant_id",
+        ).df()
+    from pyspark.sql import functions as F
+
+    return (
+        registered.groupBy("tenant_id", "experiment_id", "variant_id")
+        .agg(
+            F.count_if(~F.col("is_multi_variant")).alias("persons"),
+            F.count_if(F.col("is_multi_variant")).alias("multi_variant_persons"),
+        )
+        .toPandas()
+    )
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     threshold = float(dbt.config.get("srm_p_value_threshold") or 0.001)
-    counts = (
-        dbt.ref("fct_experiment_assignments")
-        .filter("is_registered")
-        .aggregate(
-            "tenant_id, experiment_id, variant_id, "
-            "count(*) filter (where not is_multi_variant) as persons, "
-            "count(*) filter (where is_multi_variant) as multi_variant_persons",
-            "tenant_id, experiment_id, variant_id",
-        )
-        .df()
-    )
-    variants = dbt.ref("experiment_variants").df()
-    return health(counts, variants, threshold)
+    counts = _counts(dbt.ref("fct_experiment_assignments"))
+    variants = python_models.to_pandas(dbt.ref("experiment_variants"))
+    return python_models.from_pandas(session, health(counts, variants, threshold), COLUMNS)

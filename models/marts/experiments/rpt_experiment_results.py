@@ -12,34 +12,36 @@ import math
 import pandas as pd
 
 from signalhouse import experiment_stats as st
+from signalhouse import python_models
 
-COLUMNS = [
-    "tenant_id",
-    "experiment_id",
-    "variant_id",
-    "metric_id",
-    "adjustment",
-    "dimension_name",
-    "dimension_value",
-    "metric_type",
-    "metric_role",
-    "is_control",
-    "n",
-    "mean",
-    "variance",
-    "cuped_theta",
-    "absolute_difference",
-    "absolute_ci_lower",
-    "absolute_ci_upper",
-    "relative_difference",
-    "relative_ci_lower",
-    "relative_ci_upper",
-    "p_value",
-    "p_value_holm",
-    "p_value_benjamini_hochberg",
-    "is_significant",
-    "note",
-]
+# Result columns and their types (Spark SQL names: python_models.from_pandas).
+COLUMNS = {
+    "tenant_id": "string",
+    "experiment_id": "string",
+    "variant_id": "string",
+    "metric_id": "string",
+    "adjustment": "string",
+    "dimension_name": "string",
+    "dimension_value": "string",
+    "metric_type": "string",
+    "metric_role": "string",
+    "is_control": "boolean",
+    "n": "bigint",
+    "mean": "double",
+    "variance": "double",
+    "cuped_theta": "double",
+    "absolute_difference": "double",
+    "absolute_ci_lower": "double",
+    "absolute_ci_upper": "double",
+    "relative_difference": "double",
+    "relative_ci_lower": "double",
+    "relative_ci_upper": "double",
+    "p_value": "double",
+    "p_value_holm": "double",
+    "p_value_benjamini_hochberg": "double",
+    "is_significant": "boolean",
+    "note": "string",
+}
 
 
 def _moments(row, prefix: str) -> st.Moments:
@@ -131,7 +133,7 @@ def results(
                     note=note,
                 )
                 rows.append(out)
-    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
     # Corrections across every metric and non-control variant of an experiment, per
     # adjustment and dimension slice.
     family = ["tenant_id", "experiment_id", "adjustment", "dimension_name", "dimension_value"]
@@ -144,13 +146,16 @@ def results(
     frame["is_significant"] = frame.p_value.map(
         lambda p: None if p is None or pd.isna(p) else bool(p < alpha)
     )
-    return frame[COLUMNS].astype({"n": "int64"})
+    return frame[list(COLUMNS)].astype({"n": "int64"})
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     alpha = float(dbt.config.get("alpha") or 0.05)
     default_lookback_days = int(dbt.config.get("cuped_lookback_days") or 14)
-    statistics = dbt.ref("fct_experiment_metric_statistics").df()
-    experiments = dbt.ref("experiments").df()
-    return results(statistics, experiments, alpha, default_lookback_days)
+    statistics = python_models.to_pandas(dbt.ref("fct_experiment_metric_statistics"))
+    experiments = python_models.to_pandas(
+        dbt.ref("experiments"), ["tenant_id", "experiment_id", "cuped_lookback_days"]
+    )
+    frame = results(statistics, experiments, alpha, default_lookback_days)
+    return python_models.from_pandas(session, frame, COLUMNS)
