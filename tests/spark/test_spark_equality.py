@@ -80,8 +80,11 @@ MART_KEYS = {
     "fct_analytics_events": ("tenant_id", "event_id"),
     "fct_api_requests": ("tenant_id", "event_id"),
     "fct_events": ("tenant_id", "event_id"),
+    "fct_session_sync_staleness": ("tenant_id", "session_id"),
     "fct_sessions": ("tenant_id", "session_id"),
+    "fct_sync_runs": ("tenant_id", "sync_id"),
     "rpt_api_endpoint_daily": ("tenant_id", "account_id", "endpoint", "request_date"),
+    "rpt_sync_health": ("tenant_id", "platform", "app_version", "connectivity", "sync_date"),
 }
 # Ported staging and intermediate relations compared too (the marts above read only some).
 STAGING_FAMILIES = (
