@@ -84,6 +84,8 @@ MART_KEYS = {
     "fct_sessions": ("tenant_id", "session_id"),
     "fct_sync_runs": ("tenant_id", "sync_id"),
     "rpt_api_endpoint_daily": ("tenant_id", "account_id", "endpoint", "request_date"),
+    "rpt_api_retention": ("tenant_id", "plan_tier", "weeks_since_first_value"),
+    "rpt_api_value_realization": ("tenant_id", "account_id"),
     "rpt_sync_health": ("tenant_id", "platform", "app_version", "connectivity", "sync_date"),
 }
 # Ported staging and intermediate relations compared too (the marts above read only some).
