@@ -79,6 +79,10 @@ MART_KEYS = {
     "dim_persons": ("tenant_id", "person_id"),
     "fct_analytics_events": ("tenant_id", "event_id"),
     "fct_api_requests": ("tenant_id", "event_id"),
+    "fct_attribution_credits": ("tenant_id", "conversion_id", "attribution_model", "touch_id"),
+    "fct_attribution_paths": ("tenant_id", "path_id"),
+    "fct_attribution_touches": ("tenant_id", "touch_id"),
+    "fct_conversions": ("tenant_id", "conversion_id"),
     "fct_events": ("tenant_id", "event_id"),
     "fct_session_sync_staleness": ("tenant_id", "session_id"),
     "fct_sessions": ("tenant_id", "session_id"),
@@ -86,6 +90,14 @@ MART_KEYS = {
     "rpt_api_endpoint_daily": ("tenant_id", "account_id", "endpoint", "request_date"),
     "rpt_api_retention": ("tenant_id", "plan_tier", "weeks_since_first_value"),
     "rpt_api_value_realization": ("tenant_id", "account_id"),
+    "rpt_attribution_by_channel": (
+        "tenant_id",
+        "attribution_model",
+        "channel",
+        "conversion_name",
+        "conversion_date",
+        "currency",
+    ),
     "rpt_sync_health": ("tenant_id", "platform", "app_version", "connectivity", "sync_date"),
 }
 # Ported staging and intermediate relations compared too (the marts above read only some).

@@ -16,8 +16,8 @@ touches_eligible as (
         touches.touch_id,
         touches.touched_at,
         touches.channel,
-        epoch(conversions.converted_at) - epoch(touches.touched_at)
-            as seconds_before_conversion,
+        {{ epoch_seconds('conversions.converted_at') }}
+        - {{ epoch_seconds('touches.touched_at') }} as seconds_before_conversion,
         lag(touches.channel) over (
             partition by conversions.tenant_id, conversions.conversion_id
             order by touches.touched_at asc, touches.touch_id asc
@@ -34,7 +34,7 @@ touches_eligible as (
             and conversions.person_id = touches.person_id
             and conversions.converted_at > touches.touched_at
             and touches.touched_at >= conversions.converted_at
-            - to_days({{ var('attribution_lookback_days') }})
+            - {{ interval_days(var('attribution_lookback_days')) }}
 ),
 
 path_transformed as (
@@ -84,14 +84,17 @@ touches_flagged as (
 ),
 
 models as (
-    select unnest([
-        'first_touch',
-        'last_touch',
-        'last_non_direct',
-        'linear',
-        'position_based',
-        'time_decay'
-    ]) as attribution_model
+    select 'first_touch' as attribution_model
+    union all
+    select 'last_touch' as attribution_model
+    union all
+    select 'last_non_direct' as attribution_model
+    union all
+    select 'linear' as attribution_model
+    union all
+    select 'position_based' as attribution_model
+    union all
+    select 'time_decay' as attribution_model
 ),
 
 credits_computed as (
@@ -105,9 +108,9 @@ credits_computed as (
         touches_flagged.touch_position,
         touches_flagged.touch_count,
         case models.attribution_model
-            when 'first_touch' then (touches_flagged.touch_position = 1)::double
-            when 'last_touch' then touches_flagged.is_last::double
-            when 'last_non_direct' then touches_flagged.is_last_non_direct::double
+            when 'first_touch' then cast(touches_flagged.touch_position = 1 as double)
+            when 'last_touch' then cast(touches_flagged.is_last as double)
+            when 'last_non_direct' then cast(touches_flagged.is_last_non_direct as double)
             when 'linear' then 1.0 / touches_flagged.touch_count
             when 'position_based'
                 then case
@@ -128,8 +131,8 @@ conversions_untouched as (
         conversions.tenant_id,
         conversions.conversion_id,
         models.attribution_model,
-        null::varchar as touch_id,
-        null::timestamptz as touched_at,
+        cast(null as {{ dbt.type_string() }}) as touch_id,
+        cast(null as {{ type_timestamptz() }}) as touched_at,
         '(no touch)' as channel,
         0 as touch_position,
         0 as touch_count,
