@@ -1,66 +1,48 @@
--- Each conversion's credit split over its touches by every attribution model.
+-- Each conversion's credit split over its touches by every attribution model: the touches
+-- of its journey in fct_attribution_paths (lookback window and path transform applied there).
 with
 
 conversions as (
     select * from {{ ref('fct_conversions') }}
 ),
 
-touches as (
-    select * from {{ ref('fct_attribution_touches') }}
+converting_paths as (
+    select * from {{ ref('fct_attribution_paths') }}
+    where is_converted
 ),
 
-touches_eligible as (
+path_touches as (
     select
-        conversions.tenant_id,
-        conversions.conversion_id,
-        touches.touch_id,
-        touches.touched_at,
-        touches.channel,
-        {{ epoch_seconds('conversions.converted_at') }}
-        - {{ epoch_seconds('touches.touched_at') }} as seconds_before_conversion,
-        lag(touches.channel) over (
-            partition by conversions.tenant_id, conversions.conversion_id
-            order by touches.touched_at asc, touches.touch_id asc
-        ) as previous_channel,
-        row_number() over (
-            partition by
-                conversions.tenant_id, conversions.conversion_id, touches.channel
-            order by touches.touched_at asc, touches.touch_id asc
-        ) as channel_occurrence
-    from conversions
-    inner join touches
-        on
-            conversions.tenant_id = touches.tenant_id
-            and conversions.person_id = touches.person_id
-            and conversions.converted_at > touches.touched_at
-            and touches.touched_at >= conversions.converted_at
-            - {{ interval_days(var('attribution_lookback_days')) }}
-),
-
-path_transformed as (
-    select *
-    from touches_eligible
-    where {{ attribution_path_kept() }}
+        tenant_id,
+        conversion_id,
+        converted_at,
+        {{ list_unnest('touches') }} as touch
+    from converting_paths
 ),
 
 touches_positioned as (
     select
-        tenant_id,
-        conversion_id,
-        touch_id,
-        touched_at,
-        channel,
+        path_touches.tenant_id,
+        path_touches.conversion_id,
+        path_touches.touch.touch_id,
+        path_touches.touch.touched_at,
+        path_touches.touch.channel,
         row_number() over (
-            partition by tenant_id, conversion_id
-            order by touched_at asc, touch_id asc
+            partition by path_touches.tenant_id, path_touches.conversion_id
+            order by path_touches.touch.touched_at asc, path_touches.touch.touch_id asc
         ) as touch_position,
-        count(*) over (partition by tenant_id, conversion_id) as touch_count,
+        count(*) over (
+            partition by path_touches.tenant_id, path_touches.conversion_id
+        ) as touch_count,
         pow(
             0.5,
-            seconds_before_conversion
+            (
+                {{ epoch_seconds('path_touches.converted_at') }}
+                - {{ epoch_seconds('path_touches.touch.touched_at') }}
+            )
             / (86400.0 * {{ var('attribution_half_life_days') }})
         ) as decay_weight
-    from path_transformed
+    from path_touches
 ),
 
 touches_flagged as (
@@ -128,8 +110,8 @@ credits_computed as (
 
 conversions_untouched as (
     select
-        conversions.tenant_id,
-        conversions.conversion_id,
+        converting_paths.tenant_id,
+        converting_paths.conversion_id,
         models.attribution_model,
         cast(null as {{ dbt.type_string() }}) as touch_id,
         cast(null as {{ type_timestamptz() }}) as touched_at,
@@ -137,15 +119,9 @@ conversions_untouched as (
         0 as touch_position,
         0 as touch_count,
         1.0 as credit
-    from conversions
+    from converting_paths
     cross join models
-    where not exists (
-        select 1
-        from path_transformed
-        where
-            path_transformed.tenant_id = conversions.tenant_id
-            and path_transformed.conversion_id = conversions.conversion_id
-    )
+    where converting_paths.touch_count = 0
 ),
 
 credits_unioned as (

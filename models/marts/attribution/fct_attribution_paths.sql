@@ -99,7 +99,11 @@ paths_aggregated as (
         path_id,
         person_id,
         {{ list_agg_ordered('channel', ['touched_at', 'touch_id']) }} as channels,
-        count(*) as touch_count
+        count(*) as touch_count,
+        {{ list_agg_ordered(
+            struct_of_columns(['touch_id', 'touched_at', 'channel']),
+            ['touched_at', 'touch_id']
+        ) }} as touches
     from touches_sequenced
     where {{ attribution_path_kept() }}
     group by tenant_id, path_id, person_id
@@ -116,7 +120,8 @@ open_paths as (
         cast(null as {{ dbt.type_string() }}) as currency,
         cast(null as double) as revenue,
         channels,
-        touch_count
+        touch_count,
+        touches
     from paths_aggregated
     where path_id like 'open:%'
 ),
@@ -132,7 +137,8 @@ converted_paths as (
         conversions.currency,
         conversions.revenue,
         coalesce(paths_aggregated.channels, {{ empty_string_list() }}) as channels,
-        coalesce(paths_aggregated.touch_count, 0) as touch_count
+        coalesce(paths_aggregated.touch_count, 0) as touch_count,
+        paths_aggregated.touches
     from conversions
     left join paths_aggregated
         on
@@ -157,7 +163,8 @@ final as (
         currency,
         revenue,
         channels,
-        touch_count
+        touch_count,
+        touches
     from paths_unioned
 )
 
