@@ -45,10 +45,11 @@ week_offsets as (
     from cohorts
     inner join data_weeks
         on cohorts.tenant_id = data_weeks.tenant_id
-    cross join
-        generate_series(0, 520) as week_numbers (weeks_since_first_value)
+    -- weeks 0..520 (range's end is exclusive)
+    cross join range(0, 521) as week_numbers (weeks_since_first_value)
     where
-        cohorts.cohort_week + to_weeks(cast(week_numbers.weeks_since_first_value as integer))
+        cohorts.cohort_week
+        + {{ interval_weeks('cast(week_numbers.weeks_since_first_value as integer)') }}
         <= data_weeks.last_week
 ),
 
@@ -65,7 +66,7 @@ activity_marked as (
             week_offsets.tenant_id = weeks_active.tenant_id
             and week_offsets.account_id = weeks_active.account_id
             and week_offsets.cohort_week
-            + to_weeks(cast(week_offsets.weeks_since_first_value as integer))
+            + {{ interval_weeks('cast(week_offsets.weeks_since_first_value as integer)') }}
             = weeks_active.active_week
 ),
 

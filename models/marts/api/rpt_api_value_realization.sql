@@ -15,23 +15,23 @@ persons as (
 keys_created as (
     select
         tenant_id,
-        json_extract_string(payload, '$.properties.account_id') as account_id,
+        {{ json_extract_text('payload', "'$.properties.account_id'") }} as account_id,
         min(event_at) as key_created_at,
         count(*) as keys_created,
-        first(person_id order by event_at, event_id) as key_creator_person_id
+        {{ first_ordered('person_id', ['event_at', 'event_id']) }} as key_creator_person_id
     from events
     where event_type = 'track' and event_name = 'API Key Created'
-    group by all
+    group by tenant_id, {{ json_extract_text('payload', "'$.properties.account_id'") }}
 ),
 
 requests_summarized as (
     select
         tenant_id,
         account_id,
-        last(plan_tier order by requested_at, event_id)
-        filter (where plan_tier is not null) as plan_tier,
-        first(person_id order by requested_at, event_id)
-        filter (where person_id is not null) as first_caller_person_id,
+        {{ last_ordered('plan_tier', ['requested_at', 'event_id'], 'plan_tier is not null') }}
+            as plan_tier,
+        {{ first_ordered('person_id', ['requested_at', 'event_id'], 'person_id is not null') }}
+            as first_caller_person_id,
         min(requested_at) as first_request_at,
         min(requested_at) filter (where is_success) as first_successful_request_at,
         count(*) as requests
@@ -76,8 +76,9 @@ features_collected as (
         tenant_id,
         account_id,
         count(*) as key_features_adopted,
-        map_from_entries(list((feature, first_used_at) order by first_used_at, feature))
-            as key_feature_first_used_at
+        map_from_entries(
+            {{ list_agg_ordered('(feature, first_used_at)', ['first_used_at', 'feature']) }}
+        ) as key_feature_first_used_at
     from features_first_used
     group by tenant_id, account_id
 ),
@@ -94,7 +95,7 @@ requests_phased as (
         > date_trunc('week', accounts.first_successful_request_at) as is_later_week,
         api_requests.requested_at
         < accounts.first_successful_request_at
-        + to_days({{ var('api_early_days') }}) as is_early
+        + {{ interval_days(var('api_early_days')) }} as is_early
     from api_requests
     inner join accounts
         on
@@ -114,8 +115,9 @@ activity_measured as (
         count(*) filter (where is_early) as early_requests,
         count(*) filter (where is_early and is_error)
         / nullif(count(*) filter (where is_early), 0) as early_error_rate,
-        round(quantile_cont(latency_ms, 0.95) filter (where is_early), 3)
-            as early_p95_latency_ms,
+        {{ round_double(
+            percentile_cont('latency_ms', 0.95) ~ ' filter (where is_early)', 3
+        ) }} as early_p95_latency_ms,
         count(*) filter (where not is_early) as later_requests,
         count(distinct date_trunc('week', requested_at))
         filter (where is_success and not is_early) as later_active_weeks
@@ -137,9 +139,9 @@ final as (
         accounts.first_successful_request_at < persons.signed_up_at
             as is_first_value_before_signup,
         {{ async_gap_ms('persons.signed_up_at', 'accounts.first_successful_request_at') }}
-        / 3600000.0 as hours_signup_to_first_value,
+        / cast(3600000 as double) as hours_signup_to_first_value,
         {{ async_gap_ms('accounts.key_created_at', 'accounts.first_successful_request_at') }}
-        / 3600000.0 as hours_key_to_first_value,
+        / cast(3600000 as double) as hours_key_to_first_value,
         accounts.requests,
         coalesce(features_collected.key_features_adopted, 0) as key_features_adopted,
         features_collected.key_feature_first_used_at,

@@ -1,66 +1,48 @@
--- Each conversion's credit split over its touches by every attribution model.
+-- Each conversion's credit split over its touches by every attribution model: the touches
+-- of its journey in fct_attribution_paths (lookback window and path transform applied there).
 with
 
 conversions as (
     select * from {{ ref('fct_conversions') }}
 ),
 
-touches as (
-    select * from {{ ref('fct_attribution_touches') }}
+converting_paths as (
+    select * from {{ ref('fct_attribution_paths') }}
+    where is_converted
 ),
 
-touches_eligible as (
+path_touches as (
     select
-        conversions.tenant_id,
-        conversions.conversion_id,
-        touches.touch_id,
-        touches.touched_at,
-        touches.channel,
-        epoch(conversions.converted_at) - epoch(touches.touched_at)
-            as seconds_before_conversion,
-        lag(touches.channel) over (
-            partition by conversions.tenant_id, conversions.conversion_id
-            order by touches.touched_at asc, touches.touch_id asc
-        ) as previous_channel,
-        row_number() over (
-            partition by
-                conversions.tenant_id, conversions.conversion_id, touches.channel
-            order by touches.touched_at asc, touches.touch_id asc
-        ) as channel_occurrence
-    from conversions
-    inner join touches
-        on
-            conversions.tenant_id = touches.tenant_id
-            and conversions.person_id = touches.person_id
-            and conversions.converted_at > touches.touched_at
-            and touches.touched_at >= conversions.converted_at
-            - to_days({{ var('attribution_lookback_days') }})
-),
-
-path_transformed as (
-    select *
-    from touches_eligible
-    where {{ attribution_path_kept() }}
+        tenant_id,
+        conversion_id,
+        converted_at,
+        {{ list_unnest('touches') }} as touch
+    from converting_paths
 ),
 
 touches_positioned as (
     select
-        tenant_id,
-        conversion_id,
-        touch_id,
-        touched_at,
-        channel,
+        path_touches.tenant_id,
+        path_touches.conversion_id,
+        path_touches.touch.touch_id,
+        path_touches.touch.touched_at,
+        path_touches.touch.channel,
         row_number() over (
-            partition by tenant_id, conversion_id
-            order by touched_at asc, touch_id asc
+            partition by path_touches.tenant_id, path_touches.conversion_id
+            order by path_touches.touch.touched_at asc, path_touches.touch.touch_id asc
         ) as touch_position,
-        count(*) over (partition by tenant_id, conversion_id) as touch_count,
+        count(*) over (
+            partition by path_touches.tenant_id, path_touches.conversion_id
+        ) as touch_count,
         pow(
             0.5,
-            seconds_before_conversion
+            (
+                {{ epoch_seconds('path_touches.converted_at') }}
+                - {{ epoch_seconds('path_touches.touch.touched_at') }}
+            )
             / (86400.0 * {{ var('attribution_half_life_days') }})
         ) as decay_weight
-    from path_transformed
+    from path_touches
 ),
 
 touches_flagged as (
@@ -84,14 +66,17 @@ touches_flagged as (
 ),
 
 models as (
-    select unnest([
-        'first_touch',
-        'last_touch',
-        'last_non_direct',
-        'linear',
-        'position_based',
-        'time_decay'
-    ]) as attribution_model
+    select 'first_touch' as attribution_model
+    union all
+    select 'last_touch' as attribution_model
+    union all
+    select 'last_non_direct' as attribution_model
+    union all
+    select 'linear' as attribution_model
+    union all
+    select 'position_based' as attribution_model
+    union all
+    select 'time_decay' as attribution_model
 ),
 
 credits_computed as (
@@ -105,9 +90,9 @@ credits_computed as (
         touches_flagged.touch_position,
         touches_flagged.touch_count,
         case models.attribution_model
-            when 'first_touch' then (touches_flagged.touch_position = 1)::double
-            when 'last_touch' then touches_flagged.is_last::double
-            when 'last_non_direct' then touches_flagged.is_last_non_direct::double
+            when 'first_touch' then cast(touches_flagged.touch_position = 1 as double)
+            when 'last_touch' then cast(touches_flagged.is_last as double)
+            when 'last_non_direct' then cast(touches_flagged.is_last_non_direct as double)
             when 'linear' then 1.0 / touches_flagged.touch_count
             when 'position_based'
                 then case
@@ -125,24 +110,18 @@ credits_computed as (
 
 conversions_untouched as (
     select
-        conversions.tenant_id,
-        conversions.conversion_id,
+        converting_paths.tenant_id,
+        converting_paths.conversion_id,
         models.attribution_model,
-        null::varchar as touch_id,
-        null::timestamptz as touched_at,
+        cast(null as {{ dbt.type_string() }}) as touch_id,
+        cast(null as {{ type_timestamptz() }}) as touched_at,
         '(no touch)' as channel,
         0 as touch_position,
         0 as touch_count,
         1.0 as credit
-    from conversions
+    from converting_paths
     cross join models
-    where not exists (
-        select 1
-        from path_transformed
-        where
-            path_transformed.tenant_id = conversions.tenant_id
-            and path_transformed.conversion_id = conversions.conversion_id
-    )
+    where converting_paths.touch_count = 0
 ),
 
 credits_unioned as (

@@ -27,7 +27,7 @@ converting_touches as (
             and conversions.person_id = touches.person_id
             and conversions.converted_at > touches.touched_at
             and touches.touched_at >= conversions.converted_at
-            - to_days({{ var('attribution_lookback_days') }})
+            - {{ interval_days(var('attribution_lookback_days')) }}
 ),
 
 persons_last_conversion as (
@@ -70,7 +70,7 @@ open_touches as (
     from touches_after_conversions
     where
         touched_at >= last_touched_at
-        - to_days({{ var('attribution_lookback_days') }})
+        - {{ interval_days(var('attribution_lookback_days')) }}
 ),
 
 path_touches as (
@@ -98,8 +98,12 @@ paths_aggregated as (
         tenant_id,
         path_id,
         person_id,
-        list(channel order by touched_at asc, touch_id asc) as channels,
-        count(*) as touch_count
+        {{ list_agg_ordered('channel', ['touched_at', 'touch_id']) }} as channels,
+        count(*) as touch_count,
+        {{ list_agg_ordered(
+            struct_of_columns(['touch_id', 'touched_at', 'channel']),
+            ['touched_at', 'touch_id']
+        ) }} as touches
     from touches_sequenced
     where {{ attribution_path_kept() }}
     group by tenant_id, path_id, person_id
@@ -111,14 +115,15 @@ open_paths as (
         path_id,
         person_id,
         false as is_converted,
-        null::varchar as conversion_id,
-        null::timestamptz as converted_at,
-        null::varchar as currency,
-        null::double as revenue,
+        cast(null as {{ dbt.type_string() }}) as conversion_id,
+        cast(null as {{ type_timestamptz() }}) as converted_at,
+        cast(null as {{ dbt.type_string() }}) as currency,
+        cast(null as double) as revenue,
         channels,
-        touch_count
+        touch_count,
+        touches
     from paths_aggregated
-    where starts_with(path_id, 'open:')
+    where path_id like 'open:%'
 ),
 
 converted_paths as (
@@ -131,8 +136,9 @@ converted_paths as (
         conversions.converted_at,
         conversions.currency,
         conversions.revenue,
-        coalesce(paths_aggregated.channels, []::varchar[]) as channels,
-        coalesce(paths_aggregated.touch_count, 0) as touch_count
+        coalesce(paths_aggregated.channels, {{ empty_string_list() }}) as channels,
+        coalesce(paths_aggregated.touch_count, 0) as touch_count,
+        paths_aggregated.touches
     from conversions
     left join paths_aggregated
         on
@@ -157,7 +163,8 @@ final as (
         currency,
         revenue,
         channels,
-        touch_count
+        touch_count,
+        touches
     from paths_unioned
 )
 

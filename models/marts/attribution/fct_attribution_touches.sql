@@ -76,19 +76,20 @@ message_channels_matched as (
         message_touches.tenant_id,
         message_touches.touch_id,
         coalesce(
-            arg_min(channel_groups.channel, channel_groups.priority), 'Unassigned'
+            {{ arg_min_not_null('channel_groups.channel', 'channel_groups.priority') }},
+            'Unassigned'
         ) as channel
     from message_touches
     left join channel_groups
         on
-            regexp_full_match(
-                coalesce(message_touches.campaign_source, ''),
-                coalesce(channel_groups.source_pattern, '')
-            )
-            and regexp_full_match(
-                coalesce(message_touches.campaign_medium, ''),
-                coalesce(channel_groups.medium_pattern, '')
-            )
+            {{ regexp_full_match(
+                "coalesce(message_touches.campaign_source, '')",
+                "coalesce(channel_groups.source_pattern, '')"
+            ) }}
+            and {{ regexp_full_match(
+                "coalesce(message_touches.campaign_medium, '')",
+                "coalesce(channel_groups.medium_pattern, '')"
+            ) }}
     group by message_touches.tenant_id, message_touches.touch_id
 ),
 

@@ -17,14 +17,14 @@ conversions_matched as (
         events.event_at as converted_at,
         events.platform,
         events.session_id,
-        try_cast(json_extract_string(
-            events.payload,
-            '$.properties.' || conversion_events.revenue_property
-        ) as double) as revenue,
-        upper(trim(json_extract_string(
-            events.payload,
-            '$.properties.' || conversion_events.currency_property
-        ))) as currency
+        try_cast({{ json_extract_text(
+            'events.payload',
+            "'$.properties.' || conversion_events.revenue_property"
+        ) }} as double) as revenue,
+        upper(trim({{ json_extract_text(
+            'events.payload',
+            "'$.properties.' || conversion_events.currency_property"
+        ) }})) as currency
     from events
     inner join conversion_events
         on

@@ -19,9 +19,8 @@ credits_dated as (
         credits.touch_id,
         credits.credit,
         credits.revenue_credit,
-        (
-            credits.converted_at at time zone coalesce(tenants.time_zone, 'UTC')
-        )::date as conversion_date
+        {{ local_date("coalesce(tenants.time_zone, 'UTC')", 'credits.converted_at') }}
+            as conversion_date
     from credits
     left join tenants
         on credits.tenant_id = tenants.tenant_id
@@ -36,10 +35,11 @@ credits_summed as (
         conversion_date,
         currency,
         -- summed in a fixed order, so reruns give the same floating-point result
-        sum(credit order by conversion_id, touch_id) as conversions_credited,
-        sum(revenue_credit order by conversion_id, touch_id) as revenue_credited
+        {{ sum_ordered('credit', ['conversion_id', 'touch_id']) }} as conversions_credited,
+        {{ sum_ordered('revenue_credit', ['conversion_id', 'touch_id']) }} as revenue_credited
     from credits_dated
-    group by all
+    group by
+        tenant_id, attribution_model, channel, conversion_name, conversion_date, currency
 ),
 
 final as (

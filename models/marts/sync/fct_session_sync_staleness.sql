@@ -19,10 +19,10 @@ timeline as (
         1 as timeline_order,
         session_id,
         session_date,
-        cast(null as timestamp with time zone) as sync_completed_at,
-        cast(null as varchar) as sync_id,
-        cast(null as varchar) as connectivity,
-        cast(null as varchar) as app_version
+        cast(null as {{ type_timestamptz() }}) as sync_completed_at,
+        cast(null as {{ dbt.type_string() }}) as sync_id,
+        cast(null as {{ dbt.type_string() }}) as connectivity,
+        cast(null as {{ dbt.type_string() }}) as app_version
     from sessions
     union all
     select
@@ -43,12 +43,12 @@ timeline as (
 last_syncs_carried as (
     select
         *,
-        last_value(sync_id ignore nulls) over person_platform as last_sync_id,
-        last_value(sync_completed_at ignore nulls) over person_platform
+        {{ last_value_ignore_nulls('sync_id') }} over person_platform as last_sync_id,
+        {{ last_value_ignore_nulls('sync_completed_at') }} over person_platform
             as last_sync_completed_at,
-        last_value(connectivity ignore nulls) over person_platform
+        {{ last_value_ignore_nulls('connectivity') }} over person_platform
             as last_sync_connectivity,
-        last_value(app_version ignore nulls) over person_platform
+        {{ last_value_ignore_nulls('app_version') }} over person_platform
             as last_sync_app_version
     from timeline
     window person_platform as (
@@ -71,7 +71,7 @@ final as (
         last_sync_connectivity,
         last_sync_app_version,
         last_sync_id is not null as has_prior_sync,
-        {{ async_gap_ms('last_sync_completed_at', 'timeline_at') }} / 60000.0
+        {{ async_gap_ms('last_sync_completed_at', 'timeline_at') }} / cast(60000 as double)
             as staleness_minutes
     from last_syncs_carried
     where session_id is not null

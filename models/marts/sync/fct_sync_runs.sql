@@ -1,3 +1,7 @@
+{#- Phases in event order; the start's values first, then the other phases' in order. -#}
+{%- set event_order = ['event_at', 'event_id'] %}
+{%- set start_first_order = ["phase <> 'started'", 'event_at', 'event_id'] %}
+
 with
 
 sync_events as (
@@ -14,7 +18,8 @@ devices_attached as (
         sync_events.*,
         events.person_id,
         events.device_id,
-        json_extract_string(events.payload, '$.context.app.version') as app_version
+        {{ json_extract_text('events.payload', "'$.context.app.version'") }}
+            as app_version
     from sync_events
     left join events
         on
@@ -26,48 +31,46 @@ phases_collapsed as (
     select
         tenant_id,
         sync_id,
-        first(person_id order by event_at, event_id)
-        filter (where person_id is not null) as person_id,
-        first(device_id order by event_at, event_id)
-        filter (where device_id is not null) as device_id,
-        first(anonymous_id order by event_at, event_id)
-        filter (where anonymous_id is not null) as anonymous_id,
-        first(platform order by phase <> 'started', event_at, event_id) as platform,
-        first(app_version order by phase <> 'started', event_at, event_id)
-        filter (where app_version is not null) as app_version,
-        first(sync_trigger order by phase <> 'started', event_at, event_id)
-        filter (where sync_trigger is not null) as sync_trigger,
-        first(connectivity order by phase <> 'started', event_at, event_id)
-        filter (where connectivity is not null) as connectivity,
-        first(battery_level order by phase <> 'started', event_at, event_id)
-        filter (where battery_level is not null) as battery_level,
-        first(is_charging order by phase <> 'started', event_at, event_id)
-        filter (where is_charging is not null) as is_charging,
-        first(is_background order by phase <> 'started', event_at, event_id)
-        filter (where is_background is not null) as is_background,
+        {{ first_ordered('person_id', event_order, 'person_id is not null') }} as person_id,
+        {{ first_ordered('device_id', event_order, 'device_id is not null') }} as device_id,
+        {{ first_ordered('anonymous_id', event_order, 'anonymous_id is not null') }}
+            as anonymous_id,
+        {{ first_ordered('platform', start_first_order) }} as platform,
+        {{ first_ordered('app_version', start_first_order, 'app_version is not null') }}
+            as app_version,
+        {{ first_ordered('sync_trigger', start_first_order, 'sync_trigger is not null') }}
+            as sync_trigger,
+        {{ first_ordered('connectivity', start_first_order, 'connectivity is not null') }}
+            as connectivity,
+        {{ first_ordered('battery_level', start_first_order, 'battery_level is not null') }}
+            as battery_level,
+        {{ first_ordered('is_charging', start_first_order, 'is_charging is not null') }}
+            as is_charging,
+        {{ first_ordered('is_background', start_first_order, 'is_background is not null') }}
+            as is_background,
         min(event_at) filter (where phase = 'started') as started_at,
         count(*) filter (where phase = 'started') as start_events,
         min(event_at) filter (where phase = 'completed') as completed_at,
         max(event_at) filter (where phase = 'failed') as last_failed_at,
         count(*) filter (where phase = 'failed') as failed_attempts,
-        last(error_code order by event_at, event_id)
-        filter (where phase = 'failed') as last_error_code,
-        list(distinct error_code order by error_code)
-        filter (where error_code is not null) as error_codes,
+        {{ last_ordered('error_code', event_order, "phase = 'failed'") }} as last_error_code,
+        {{ list_agg_ordered_where(
+            'error_code', ['error_code'], 'error_code is not null', distinct=true
+        ) }} as error_codes,
         max(retry_count) as max_retry_count,
         count(*) filter (where phase = 'conflict_resolved') as conflicts,
-        list(conflict_resolution order by event_at, event_id)
-        filter (where phase = 'conflict_resolved') as conflict_resolutions,
-        first(items order by event_at, event_id)
-        filter (where phase = 'completed') as completed_items,
-        first(bytes_transferred order by event_at, event_id)
-        filter (where phase = 'completed') as completed_bytes,
+        {{ list_agg_ordered_where(
+            'conflict_resolution', event_order, "phase = 'conflict_resolved'"
+        ) }} as conflict_resolutions,
+        {{ first_ordered('items', event_order, "phase = 'completed'") }} as completed_items,
+        {{ first_ordered('bytes_transferred', event_order, "phase = 'completed'") }}
+            as completed_bytes,
         max(items) filter (where phase <> 'conflict_resolved') as max_items,
         max(bytes_transferred) as max_bytes,
-        first(duration_ms order by event_at, event_id)
-        filter (where phase = 'completed') as completed_duration_ms,
-        last(duration_ms order by event_at, event_id)
-        filter (where phase = 'failed') as failed_duration_ms,
+        {{ first_ordered('duration_ms', event_order, "phase = 'completed'") }}
+            as completed_duration_ms,
+        {{ last_ordered('duration_ms', event_order, "phase = 'failed'") }}
+            as failed_duration_ms,
         min(event_at) as first_event_at
     from devices_attached
     group by tenant_id, sync_id

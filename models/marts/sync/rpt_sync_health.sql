@@ -15,9 +15,8 @@ tenants as (
 syncs_dated as (
     select
         sync_runs.tenant_id,
-        cast(
-            timezone(coalesce(tenants.time_zone, 'UTC'), sync_runs.started_at) as date
-        ) as sync_date,
+        {{ local_date("coalesce(tenants.time_zone, 'UTC')", 'sync_runs.started_at') }}
+            as sync_date,
         sync_runs.outcome,
         sync_runs.is_completed,
         sync_runs.is_failed,
@@ -46,13 +45,15 @@ syncs_aggregated as (
         count(*) filter (where outcome = 'incomplete') as incomplete,
         sum(retries) as retries,
         sum(conflicts) as conflicts,
-        round(quantile_cont(duration_ms, 0.5) filter (where is_completed), 3)
-            as p50_duration_ms,
-        round(quantile_cont(duration_ms, 0.95) filter (where is_completed), 3)
-            as p95_duration_ms,
-        histogram(failure_reason) filter (where is_failed) as failures_by_reason
+        {{ round_double(
+            percentile_cont('duration_ms', 0.5) ~ ' filter (where is_completed)', 3
+        ) }} as p50_duration_ms,
+        {{ round_double(
+            percentile_cont('duration_ms', 0.95) ~ ' filter (where is_completed)', 3
+        ) }} as p95_duration_ms,
+        {{ histogram_map('failure_reason', 'is_failed') }} as failures_by_reason
     from syncs_dated
-    group by all
+    group by tenant_id, platform, app_version, connectivity, sync_date
 ),
 
 sessions_aggregated as (
@@ -64,10 +65,17 @@ sessions_aggregated as (
         coalesce(last_sync_connectivity, 'unknown') as connectivity,
         count(*) as sessions,
         count(*) filter (where not has_prior_sync) as sessions_without_prior_sync,
-        round(quantile_cont(staleness_minutes, 0.5), 3) as p50_session_staleness_minutes,
-        round(quantile_cont(staleness_minutes, 0.95), 3) as p95_session_staleness_minutes
+        {{ round_double(percentile_cont('staleness_minutes', 0.5), 3) }}
+            as p50_session_staleness_minutes,
+        {{ round_double(percentile_cont('staleness_minutes', 0.95), 3) }}
+            as p95_session_staleness_minutes
     from session_staleness
-    group by all
+    group by
+        tenant_id,
+        platform,
+        session_date,
+        coalesce(last_sync_app_version, 'unknown'),
+        coalesce(last_sync_connectivity, 'unknown')
 ),
 
 combined as (
