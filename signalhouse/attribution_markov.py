@@ -13,23 +13,28 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from signalhouse.python_models import is_spark
+
 START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
-MART_COLUMNS = [
-    "tenant_id",
-    "channel",
-    "currency",
-    "paths_with_channel",
-    "conversions_with_channel",
-    "removal_effect",
-    "credit_share",
-    "conversions_credited",
-    "revenue_credited",
-]
+# The mart's column types as Spark SQL names them (python_models.from_pandas on Spark).
+MART_TYPES = {
+    "tenant_id": "string",
+    "channel": "string",
+    "currency": "string",
+    "paths_with_channel": "bigint",
+    "conversions_with_channel": "bigint",
+    "removal_effect": "double",
+    "credit_share": "double",
+    "conversions_credited": "double",
+    "revenue_credited": "double",
+}
+MART_COLUMNS = list(MART_TYPES)
 NO_TOUCH = "(no touch)"
 
 TRANSITIONS_SQL = """
@@ -79,6 +84,66 @@ from paths
 where is_converted
 group by all
 order by all
+"""
+
+# The same three aggregates in Spark SQL (no list literals, `unnest` or ordered `sum`).
+SPARK_TRANSITIONS_SQL = """
+with states_listed as (
+    select
+        tenant_id,
+        concat(
+            array('(start)'), channels, array(if(is_converted, '(conversion)', '(null)'))
+        ) as states
+    from paths
+    where size(channels) > 0
+),
+steps as (
+    select tenant_id, states, i
+    from states_listed
+    lateral view explode(sequence(1, size(states) - 1)) step as i
+)
+select
+    tenant_id,
+    element_at(states, i) as from_state,
+    element_at(states, i + 1) as to_state,
+    count(*) as transitions
+from steps
+group by tenant_id, element_at(states, i), element_at(states, i + 1)
+order by 1, 2, 3
+"""
+
+SPARK_CHANNELS_SQL = """
+with path_channels as (
+    select distinct tenant_id, path_id, is_converted, channel
+    from paths
+    lateral view explode(channels) path_channel as channel
+)
+select
+    tenant_id,
+    channel,
+    count(*) as paths_with_channel,
+    count_if(is_converted) as conversions_with_channel
+from path_channels
+group by tenant_id, channel
+order by 1, 2
+"""
+
+SPARK_CONVERSIONS_SQL = """
+select
+    tenant_id,
+    size(channels) > 0 as has_touch,
+    coalesce(currency, '(none)') as currency,
+    count(*) as conversions,
+    -- summed in path order, as on DuckDB: reruns give the same result
+    aggregate(
+        array_sort(collect_list(struct(path_id, revenue))),
+        cast(0 as double),
+        (total, path) -> total + coalesce(path.revenue, 0)
+    ) as revenue
+from paths
+where is_converted
+group by tenant_id, size(channels) > 0, coalesce(currency, '(none)')
+order by 1, 2, 3
 """
 
 
@@ -209,11 +274,20 @@ def markov_credits(
     )
 
 
-def credits_from_paths(paths: duckdb.DuckDBPyRelation) -> pd.DataFrame:
-    """rpt_attribution_markov from a relation shaped like fct_attribution_paths: the heavy
-    aggregation runs in DuckDB, only the per-tenant transition counts reach Python."""
+def credits_from_paths(paths: duckdb.DuckDBPyRelation | Any) -> pd.DataFrame:
+    """rpt_attribution_markov from a relation shaped like fct_attribution_paths (a DuckDB
+    relation, or a pyspark DataFrame on Spark): the heavy aggregation runs in the engine,
+    only the per-tenant transition counts reach Python."""
+    if not is_spark(paths):
+        return markov_credits(
+            paths.query("paths", TRANSITIONS_SQL).df(),
+            paths.query("paths", CHANNELS_SQL).df(),
+            paths.query("paths", CONVERSIONS_SQL).df(),
+        )
+    paths.createOrReplaceTempView("paths")
+    spark = paths.sparkSession
     return markov_credits(
-        paths.query("paths", TRANSITIONS_SQL).df(),
-        paths.query("paths", CHANNELS_SQL).df(),
-        paths.query("paths", CONVERSIONS_SQL).df(),
+        spark.sql(SPARK_TRANSITIONS_SQL).toPandas(),
+        spark.sql(SPARK_CHANNELS_SQL).toPandas(),
+        spark.sql(SPARK_CONVERSIONS_SQL).toPandas(),
     )

@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from signalhouse import attribution_markov
+
 MODELS = Path(__file__).resolve().parents[2] / "models" / "marts" / "experiments"
 
 
@@ -141,16 +143,20 @@ SPARK_TO_DUCKDB_TYPE = {
 
 
 @pytest.mark.parametrize(
-    ("relation", "module"),
-    [("rpt_experiment_results", results_model), ("rpt_experiment_health", health_model)],
+    ("relation", "types"),
+    [
+        ("rpt_experiment_results", results_model.COLUMNS),
+        ("rpt_experiment_health", health_model.COLUMNS),
+        ("rpt_attribution_markov", attribution_markov.MART_TYPES),
+    ],
 )
-def test_declared_spark_types_are_the_types_duckdb_writes(marts_build, relation, module):
+def test_declared_spark_types_are_the_types_duckdb_writes(marts_build, relation, types):
     described = marts_build.rows(
         "select column_name, data_type from information_schema.columns "
         "where table_schema = 'marts' and table_name = ? order by ordinal_position",
         [relation],
     )
-    declared = [(name, SPARK_TO_DUCKDB_TYPE[t]) for name, t in module.COLUMNS.items()]
+    declared = [(name, SPARK_TO_DUCKDB_TYPE[t]) for name, t in types.items()]
     assert described == declared, (
-        f"{relation}: update COLUMNS in its model (column: Spark SQL type) to what it returns"
+        f"{relation}: update its declared types (column: Spark SQL type) to what it returns"
     )

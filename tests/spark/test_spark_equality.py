@@ -169,6 +169,7 @@ MART_KEYS = {
         "tenant_id", "attribution_model", "channel", "conversion_name", "conversion_date",
         "currency",
     ),
+    "rpt_attribution_markov": ("tenant_id", "channel", "currency"),
     "rpt_email_campaigns": ("tenant_id", "campaign_id", "subject_variant"),
     "rpt_experiment_exposures_daily": ("tenant_id", "experiment_id", "variant_id", "exposure_date"),
     "rpt_experiment_health": ("tenant_id", "experiment_id", "variant_id"),

@@ -5,8 +5,10 @@ journeys of converting and not converting persons); see signalhouse/attribution_
 from __future__ import annotations
 
 from signalhouse import attribution_markov as markov
+from signalhouse import python_models
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    return markov.credits_from_paths(dbt.ref("fct_attribution_paths"))
+    frame = markov.credits_from_paths(dbt.ref("fct_attribution_paths"))
+    return python_models.from_pandas(session, frame, markov.MART_TYPES)
