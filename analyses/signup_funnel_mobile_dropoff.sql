@@ -1,4 +1,4 @@
--- Reads marts built on DuckDB only for now (README "### Spark").
+-- DuckDB SQL, as analysts query the warehouse: not compiled on Spark (README "### Spark").
 {{ config(enabled=target.type != 'spark') }}
 
 -- Where do sign-up funnels lose mobile users?
