@@ -36,36 +36,7 @@ candidates_step_{{ step }} as (
             and attempts.person_id = step_events.person_id
             and step_events.step_index = {{ step }}
             and attempts.last_at <= step_events.event_at
-    where
-        attempts.steps_reached = {{ step - 1 }}
-        and not list_contains(
-            attempts.step_occurrence_ids, step_events.occurrence_id
-        )
-        and (
-            funnels.conversion_window_seconds is null
-            or step_events.event_at <= attempts.entered_at
-            + to_seconds(funnels.conversion_window_seconds)
-        )
-        and (
-            funnel_steps.max_seconds_from_previous is null
-            or step_events.event_at <= attempts.last_at
-            + to_seconds(funnel_steps.max_seconds_from_previous)
-        )
-        and (
-            funnels.order_mode != 'strict'
-            or step_events.stream_seq = attempts.last_seq + 1
-            -- a session start shares its place with the session's first event
-            or step_events.stream_seq = attempts.last_seq
-        )
-        and (
-            funnel_steps.later_utc_period is null
-            or {{ product_period_start(
-                'funnel_steps.later_utc_period', 'step_events.event_at'
-            ) }}
-            > {{ product_period_start(
-                'funnel_steps.later_utc_period', 'attempts.last_at'
-            ) }}
-        )
+    where {{ funnel_step_event_qualifies(step) }}
     qualify row_number() over (
         partition by attempts.tenant_id, attempts.funnel_id, attempts.attempt_id
         order by step_events.event_at asc, step_events.occurrence_id asc
@@ -149,34 +120,7 @@ candidates_ranked_step_{{ step }} as (
             and attempts.last_at <= step_events.event_at
             and funnels.funnel_id is not null
             and funnel_steps.funnel_id is not null
-            and attempts.steps_reached = {{ step - 1 }}
-            and not {{ list_contains(
-                'attempts.step_occurrence_ids', 'step_events.occurrence_id'
-            ) }}
-            and (
-                funnels.conversion_window_seconds is null
-                or step_events.event_at <= attempts.entered_at
-                + {{ interval_seconds('funnels.conversion_window_seconds') }}
-            )
-            and (
-                funnel_steps.max_seconds_from_previous is null
-                or step_events.event_at <= attempts.last_at
-                + {{ interval_seconds('funnel_steps.max_seconds_from_previous') }}
-            )
-            and (
-                funnels.order_mode != 'strict'
-                or step_events.stream_seq = attempts.last_seq + 1
-                or step_events.stream_seq = attempts.last_seq
-            )
-            and (
-                funnel_steps.later_utc_period is null
-                or {{ product_period_start(
-                    'funnel_steps.later_utc_period', 'step_events.event_at'
-                ) }}
-                > {{ product_period_start(
-                    'funnel_steps.later_utc_period', 'attempts.last_at'
-                ) }}
-            )
+            and {{ funnel_step_event_qualifies(step) }}
 ),
 
 attempts_step_{{ step }} as (
@@ -204,4 +148,34 @@ attempts_step_{{ step }} as (
     from candidates_ranked_step_{{ step }}
     where candidate_rank = 1
 )
+{%- endmacro %}
+
+{#- The conditions under which a step event (`step_events`) can be the `step`-th step of an
+    attempt (`attempts`, at step - 1): not used yet by it, within the funnel's conversion
+    window and the step's gap, next in the stream for strict funnels, in a later period when
+    the step asks for one. Both variants of funnel_attempts_step apply it. -#}
+{% macro funnel_step_event_qualifies(step) -%}
+    attempts.steps_reached = {{ step - 1 }}
+    and not {{ list_contains('attempts.step_occurrence_ids', 'step_events.occurrence_id') }}
+    and (
+        funnels.conversion_window_seconds is null
+        or step_events.event_at <= attempts.entered_at
+        + {{ interval_seconds('funnels.conversion_window_seconds') }}
+    )
+    and (
+        funnel_steps.max_seconds_from_previous is null
+        or step_events.event_at <= attempts.last_at
+        + {{ interval_seconds('funnel_steps.max_seconds_from_previous') }}
+    )
+    and (
+        funnels.order_mode != 'strict'
+        or step_events.stream_seq = attempts.last_seq + 1
+        -- a session start shares its place with the session's first event
+        or step_events.stream_seq = attempts.last_seq
+    )
+    and (
+        funnel_steps.later_utc_period is null
+        or {{ product_period_start('funnel_steps.later_utc_period', 'step_events.event_at') }}
+        > {{ product_period_start('funnel_steps.later_utc_period', 'attempts.last_at') }}
+    )
 {%- endmacro %}
