@@ -642,15 +642,30 @@ update landed set
             then 'the person was erased (signalhouse erase); nothing of the line is kept'
         else detail
     end,
-    is_recoverable = reason is not null and is_recoverable,{NOTHING_KEPT}where
-    not is_blank
-    and sh_is_tombstoned(
-        tenant_id,
-        case
-            when reason is null then [user_id, anonymous_id, previous_id]
-            else sh_ids_named(excerpt)
-        end
-    )
+    is_recoverable = reason is not null and is_recoverable,{NOTHING_KEPT}where rowid in (
+    -- Each line's ids hashed once and equi-joined to the tombstones (a correlated
+    -- list_contains per line and tombstone grew with lines x tombstones).
+    select named.line_row
+    from (
+        select
+            rowid as line_row,
+            tenant_id,
+            unnest(sh_id_hashes(
+                case
+                    when reason is null then [user_id, anonymous_id, previous_id]
+                    else sh_ids_named(excerpt)
+                end
+            )) as identifier_hash
+        from landed
+        where
+            not is_blank
+            and tenant_id in (select tenants.tenant_id from raw.tombstones as tenants)
+    ) as named
+    inner join raw.tombstones as tombstones
+        on
+            named.tenant_id = tombstones.tenant_id
+            and named.identifier_hash = tombstones.identifier_hash
+)
 """
 
 # Analytics consent changes in the chunk's accepted Consent Updated lines, one row per id.
@@ -738,27 +753,36 @@ update landed set
     reason = 'consent_suppressed',
     detail = 'the person withdrew analytics consent (or is on the suppression list) before '
         || 'this event; nothing of the line is kept',
-    is_recoverable = false,{NOTHING_KEPT}where
-    reason is null
-    and not is_blank
-    and exists (
-        select 1
-        from raw.consent_suppressions as suppressions
+    is_recoverable = false,{NOTHING_KEPT}where rowid in (
+    -- Each line's ids hashed once and equi-joined to the suppressions. Measured on 330k
+    -- lines and 100 suppressions: 0.6 s, against 10 s for the correlated list_contains per
+    -- line and suppression it replaced (which grew with lines x suppressions).
+    select identified.line_row
+    from (
+        select
+            rowid as line_row,
+            tenant_id,
+            coalesce(timestamp_at, original_timestamp_at, received_at) as event_at,
+            unnest(sh_id_hashes([user_id, anonymous_id, previous_id])) as identifier_hash
+        from landed
         where
-            suppressions.tenant_id = landed.tenant_id
-            and list_contains(
-                sh_id_hashes([landed.user_id, landed.anonymous_id, landed.previous_id]),
-                suppressions.identifier_hash
+            reason is null
+            and not is_blank
+            and tenant_id in (
+                select tenants.tenant_id from raw.consent_suppressions as tenants
             )
-            and coalesce(landed.timestamp_at, landed.original_timestamp_at, landed.received_at)
-                > suppressions.suppressed_from
-            and (
-                suppressions.suppressed_until is null
-                or coalesce(
-                    landed.timestamp_at, landed.original_timestamp_at, landed.received_at
-                ) < suppressions.suppressed_until
-            )
-    )
+    ) as identified
+    inner join raw.consent_suppressions as suppressions
+        on
+            identified.tenant_id = suppressions.tenant_id
+            and identified.identifier_hash = suppressions.identifier_hash
+    where
+        identified.event_at > suppressions.suppressed_from
+        and (
+            suppressions.suppressed_until is null
+            or identified.event_at < suppressions.suppressed_until
+        )
+)
 """
 
 INSERT_EVENTS_SQL = """
