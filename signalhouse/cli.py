@@ -157,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="delete raw and quarantined lines loaded more than N days ago (default: keep all)",
     )
+    nightly.add_argument(
+        "--unit-tests",
+        action="store_true",
+        help="also run the dbt unit tests (they check the SQL on fixed fixtures, not the "
+        "night's data: `make test` runs them; the nightly skips them by default)",
+    )
     _db_argument(nightly)
 
     check = commands.add_parser(
@@ -558,6 +564,7 @@ def _nightly(args: argparse.Namespace) -> int:
         ),
         report=not args.no_report,
         retention_days=args.retention_days,
+        unit_tests=args.unit_tests,
         say=_say,
     )
     expectations = result.manifest.get("expectations") or {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+from datetime import datetime
 
 import duckdb
 
@@ -66,6 +67,26 @@ def test_every_run_writes_a_manifest_with_inputs_versions_results_and_counts(nig
     assert manifest["expectations"]["failed"] == 0 and manifest["expectations"]["passed"] >= 6
     assert {row["source"] for row in manifest["freshness"]} >= {"segment.events"}
     assert manifest["marts"]["marts.fct_events"] > 0 and manifest["marts"]["marts.fct_sessions"]
+    # The nightly checks data; the unit tests (fixed fixtures) run in `make test` instead.
+    assert manifest["dbt_command"] == ["build", "--exclude-resource-type", "unit_test"]
+    assert "unit_test" not in manifest["dbt"]["counts"] and manifest["dbt"]["counts"]["model"]
+    # Wall seconds of every phase, in the order they ran (report=True by default).
+    phases = manifest["phases"]
+    assert list(phases) == [
+        "copy",
+        "ingest",
+        "dbt build",
+        "dbt source freshness",
+        "expectations",
+        "record",
+        "publish",
+        "report",
+    ]
+    assert all(seconds >= 0 for seconds in phases.values()) and phases["dbt build"] > 1
+    started = datetime.fromisoformat(manifest["started_at"])
+    finished = datetime.fromisoformat(manifest["finished_at"])
+    # finished_at is stamped before the record, publish and report phases.
+    assert sum(list(phases.values())[:-3]) <= (finished - started).total_seconds() + 0.5
 
 
 def test_the_manifest_table_lists_every_run_each_copy_went_through(nightly_runs):
