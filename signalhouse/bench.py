@@ -161,19 +161,28 @@ def _sample(cache: Path, events: int) -> tuple[Path, Path, int]:
 def _split_sample(cache: Path, events: int, plain_dir: Path) -> tuple[Path, Path, int]:
     """The sample without 1 % of its lines (base) and those lines (new); cached.
 
-    The held-out lines are drawn (by a hash of the line) from the files of the last
-    HELD_OUT_DAYS days, so the new night brings events of days already loaded (late ones).
+    The held-out lines are drawn (by a hash of the line) from the files of the newest days:
+    at least HELD_OUT_DAYS of them, and as many more as it takes to hold three times the
+    held-out share (a sample's last days can be thin: only late mobile files), so the new
+    night brings about 1 % of the lines, events of days already loaded (late ones) among them.
     """
-    root = cache / f"split-{events}"
+    root = cache / f"split-v2-{events}"
     base, new, marker = root / "base", root / "new", root / "held_out.txt"
     if marker.exists():
         return base, new, int(marker.read_text())
     shutil.rmtree(root, ignore_errors=True)
     files = sorted(plain_dir.rglob("*.jsonl"))
-    days = sorted({path.stem for path in files})
-    recent = set(days[-HELD_OUT_DAYS:])
-    recent_lines = sum(path.read_bytes().count(b"\n") for path in files if path.stem in recent)
-    total = sum(path.read_bytes().count(b"\n") for path in files)
+    lines_by_day: dict[str, int] = {}
+    for path in files:
+        lines_by_day[path.stem] = lines_by_day.get(path.stem, 0) + path.read_bytes().count(b"\n")
+    total = sum(lines_by_day.values())
+    recent: set[str] = set()
+    recent_lines = 0
+    for day in sorted(lines_by_day, reverse=True):
+        if len(recent) >= HELD_OUT_DAYS and recent_lines >= 3 * total * HELD_OUT_SHARE:
+            break
+        recent.add(day)
+        recent_lines += lines_by_day[day]
     # Hold out one line in `every` of the recent files to reach HELD_OUT_SHARE of all lines.
     every = max(1, round(recent_lines / max(1, total * HELD_OUT_SHARE)))
     held = 0

@@ -76,3 +76,34 @@ def test_bench_runs_every_stage_and_funnels_agree(tmp_path):
     assert ours == sorted(ours, reverse=True)
     assert counts["chdb windowFunnel"] == ours
     assert counts["pandas (same kept events)"] == ours
+
+
+def test_the_incremental_split_holds_out_one_percent_even_when_the_last_days_are_thin(tmp_path):
+    from signalhouse.bench import _split_sample
+
+    plain = tmp_path / "plain" / "tenant=acme" / "web"
+    plain.mkdir(parents=True)
+    days = [f"2026-10-{day:02d}" for day in range(1, 31)]
+    for index, day in enumerate(days):
+        # The last three days hold only a few late lines, as a simulated sample's can.
+        count = 2 if index >= 27 else 200
+        (plain / f"{day}.jsonl").write_bytes(
+            b"".join(f'{{"day":"{day}","n":{n}}}\n'.encode() for n in range(count))
+        )
+    total = 27 * 200 + 3 * 2
+    base, new, held = _split_sample(tmp_path / "cache", total, tmp_path / "plain")
+
+    def lines(folder):
+        return sorted(
+            line for path in folder.rglob("*.jsonl") for line in path.read_bytes().splitlines()
+        )
+
+    originals = lines(tmp_path / "plain")
+    assert lines(base) + lines(new) != [] and sorted(lines(base) + lines(new)) == originals
+    assert held == len(lines(new))
+    # About 1 % (the hash draws one line in `every` of the newest days), not just the 6
+    # lines of the three thin days.
+    assert 0.6 * total / 100 <= held <= 1.6 * total / 100
+    held_days = {path.stem for path in new.rglob("*.jsonl")}
+    # Drawn from the newest days only: the three thin ones and the full day before them.
+    assert days[-4] in held_days and held_days <= set(days[-4:])
