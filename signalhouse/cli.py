@@ -15,6 +15,7 @@ Exit codes (also in README.md):
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -25,7 +26,15 @@ from pathlib import Path
 from signalhouse import __version__
 from signalhouse.bench import STAGES
 from signalhouse.check import CheckUsageError
-from signalhouse.warehouse import DB_ENV_VAR, WarehouseLockedError, resolve_db_path
+from signalhouse.warehouse import (
+    DB_ENV_VAR,
+    MEMORY_LIMIT_ENV_VAR,
+    TEMP_DIRECTORY_ENV_VAR,
+    WarehouseLockedError,
+    WarehouseSettingError,
+    duckdb_limits,
+    resolve_db_path,
+)
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -55,6 +64,28 @@ def _db_argument(parser: argparse.ArgumentParser) -> None:
         "--db",
         help=f"warehouse file (default: ${DB_ENV_VAR} or warehouse/signalhouse.duckdb)",
     )
+    parser.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        help=f"DuckDB's memory_limit for every connection of the command, dbt's included, "
+        f"e.g. 1536MiB: DuckDB spills past it (default: ${MEMORY_LIMIT_ENV_VAR}, else "
+        "DuckDB's 80%% of memory)",
+    )
+    parser.add_argument(
+        "--temp-directory",
+        metavar="DIR",
+        help=f"where DuckDB spills (default: ${TEMP_DIRECTORY_ENV_VAR}, else DuckDB's "
+        "<warehouse>.tmp)",
+    )
+
+
+def _apply_duckdb_limits(args: argparse.Namespace) -> None:
+    """--memory-limit / --temp-directory reach every connection, dbt's too, as environment."""
+    if getattr(args, "memory_limit", None):
+        os.environ[MEMORY_LIMIT_ENV_VAR] = args.memory_limit
+    if getattr(args, "temp_directory", None):
+        os.environ[TEMP_DIRECTORY_ENV_VAR] = str(args.temp_directory)
+    duckdb_limits()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -283,6 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "bench": _bench,
     }.get(args.command)
     try:
+        _apply_duckdb_limits(args)
         if handler is None:
             _say(
                 f"signalhouse {args.command} is not available in this version yet; "
@@ -293,7 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WarehouseLockedError as exc:
         _say(f"error: {exc}")
         return EXIT_LOCKED
-    except (UsageError, FileNotFoundError, CheckUsageError) as exc:
+    except (UsageError, FileNotFoundError, CheckUsageError, WarehouseSettingError) as exc:
         _say(f"error: {exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:

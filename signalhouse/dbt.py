@@ -33,21 +33,8 @@ def run_dbt(args: list[str], db_path: Path, *, vars: dict | None = None) -> DbtO
     # Fail fast and clearly when another process holds the file.
     connect(db_path).close()
     os.environ[DB_ENV_VAR] = str(db_path)
-    command = [
-        *args,
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--profiles-dir",
-        str(PROJECT_DIR),
-        "--log-path",
-        str(PROJECT_DIR / "target" / "logs"),
-    ]
-    if vars:
-        import json
-
-        command += ["--vars", json.dumps(vars)]
     try:
-        result = dbtRunner().invoke(command)
+        result = dbtRunner().invoke(dbt_command(args, vars=vars))
     finally:
         _release_warehouse()
     outcome = DbtOutcome(success=bool(result.success))
@@ -61,6 +48,24 @@ def run_dbt(args: list[str], db_path: Path, *, vars: dict | None = None) -> DbtO
         elif status in ERROR_STATUSES:
             outcome.errors.append(unique_id)
     return outcome
+
+
+def dbt_command(args: list[str], *, vars: dict | None = None) -> list[str]:
+    """dbt's arguments for a command on this project: its project, profile and log paths."""
+    command = [
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--log-path",
+        str(PROJECT_DIR / "target" / "logs"),
+    ]
+    if vars:
+        import json
+
+        command += ["--vars", json.dumps(vars)]
+    return command
 
 
 def _release_warehouse() -> None:

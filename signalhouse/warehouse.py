@@ -6,6 +6,7 @@ and closes it before the next stage starts: DuckDB allows one writer process at 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -15,10 +16,44 @@ import duckdb
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DB = Path("warehouse") / "signalhouse.duckdb"
 DB_ENV_VAR = "SIGNALHOUSE_DB"
+# DuckDB's memory_limit and temp_directory for every connection of a command: ours and
+# dbt-duckdb's (profiles.yml loads the plugin signalhouse.duckdb_limits). Unset, DuckDB's
+# defaults hold: 80 % of the machine's memory, spilling to `<warehouse>.tmp`.
+MEMORY_LIMIT_ENV_VAR = "SIGNALHOUSE_MEMORY_LIMIT"
+TEMP_DIRECTORY_ENV_VAR = "SIGNALHOUSE_TEMP_DIRECTORY"
 
 
 class WarehouseLockedError(RuntimeError):
     """Another process holds the warehouse file open for writing."""
+
+
+class WarehouseSettingError(ValueError):
+    """A DuckDB setting from the environment that DuckDB does not take."""
+
+
+def duckdb_limits() -> dict[str, str]:
+    """DuckDB's memory_limit and temp_directory from the environment, for `duckdb.connect`'s
+    config: {} when neither is set. Raises WarehouseSettingError on a size DuckDB rejects."""
+    limits = {}
+    memory = os.environ.get(MEMORY_LIMIT_ENV_VAR, "").strip()
+    if memory:
+        _check_memory_limit(memory)
+        limits["memory_limit"] = memory
+    temp = os.environ.get(TEMP_DIRECTORY_ENV_VAR, "").strip()
+    if temp:
+        limits["temp_directory"] = str(Path(temp).expanduser().resolve())
+    return limits
+
+
+@functools.cache
+def _check_memory_limit(memory: str) -> None:
+    try:
+        duckdb.connect(config={"memory_limit": memory}).close()
+    except duckdb.Error as exc:
+        raise WarehouseSettingError(
+            f"{MEMORY_LIMIT_ENV_VAR} (or --memory-limit) {memory!r} is not a memory size DuckDB "
+            f"takes ({str(exc).splitlines()[0]}): give a number and a unit, e.g. 1536MiB or 2GB"
+        ) from exc
 
 
 def resolve_db_path(db: str | os.PathLike[str] | None = None) -> Path:
@@ -28,7 +63,8 @@ def resolve_db_path(db: str | os.PathLike[str] | None = None) -> Path:
 
 
 def connect(db_path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse pinned to UTC; raise WarehouseLockedError if another process holds it."""
+    """Open the warehouse pinned to UTC, with the environment's DuckDB limits (duckdb_limits);
+    raise WarehouseLockedError if another process holds it."""
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     elif not db_path.exists():
@@ -36,7 +72,7 @@ def connect(db_path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnect
             f"warehouse {db_path} does not exist: run `signalhouse ingest` or `make demo` first"
         )
     try:
-        con = duckdb.connect(str(db_path), read_only=read_only)
+        con = duckdb.connect(str(db_path), read_only=read_only, config=duckdb_limits())
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseLockedError(lock_message(db_path, str(exc))) from exc
