@@ -251,22 +251,6 @@ def ours_ingest(folder: Path, db: Path) -> None:
 
 # --- nightly as a child process -------------------------------------------------------------
 
-_LIMITED_CHILD = """
-import sys, duckdb
-limit, temp = sys.argv[1], sys.argv[2]
-_connect = duckdb.connect
-def connect(database=":memory:", read_only=False, config=None, **kwargs):
-    config = dict(config or {})
-    config.setdefault("memory_limit", limit)
-    config.setdefault("temp_directory", temp)
-    config.setdefault("preserve_insertion_order", False)
-    return _connect(database, read_only=read_only, config=config, **kwargs)
-duckdb.connect = connect
-from signalhouse.cli import main
-sys.exit(main(sys.argv[3:]))
-"""
-
-
 # The base of the incremental night was loaded a night earlier: staging re-reads what was
 # loaded shortly before its newest row (a lookback for files committed out of order), and a
 # base loaded minutes before the night would all fall inside it.
@@ -305,14 +289,14 @@ def run_nightly_child(
 ) -> dict:
     """`signalhouse nightly` in a child process: seconds, exit code and peak RSS (bytes).
 
-    With memory_limit, every DuckDB connection of the child (ours and dbt-duckdb's) is opened
-    with that memory_limit and temp_directory, so DuckDB spills instead of failing.
+    With memory_limit, the child runs with `--memory-limit` and `--temp-directory`: every
+    DuckDB connection of it (ours and dbt-duckdb's) has that memory_limit and temp_directory,
+    so DuckDB spills instead of failing.
     """
-    args = ["nightly", str(data), "--db", str(db), "--no-report"]
+    command = [sys.executable, "-m", "signalhouse.cli", "nightly", str(data), "--db", str(db)]
+    command.append("--no-report")
     if memory_limit:
-        command = [sys.executable, "-c", _LIMITED_CHILD, memory_limit, str(temp_dir), *args]
-    else:
-        command = [sys.executable, "-m", "signalhouse.cli", *args]
+        command += ["--memory-limit", memory_limit, "--temp-directory", str(temp_dir)]
     env = {**os.environ, "SIGNALHOUSE_PII_KEY": os.environ.get("SIGNALHOUSE_PII_KEY", "bench")}
     log = db.parent / f"{db.stem}.nightly.log"
     started = time.perf_counter()
@@ -331,16 +315,21 @@ def run_nightly_child(
         "exit_code": child.returncode,
         "published": child.returncode == 0,
         "peak_rss_bytes": usage.ru_maxrss * 1024,
-        "phases": _last_phases(db),
+        **_last_phases(db),
     }
 
 
-def _last_phases(db: Path) -> dict[str, float]:
-    """The wall-clock seconds per phase of the newest nightly on `db` (its run manifest)."""
+def _last_phases(db: Path) -> dict[str, dict]:
+    """The wall-clock seconds per phase of the newest nightly on `db` and the child's peak
+    RSS (MiB) at the end of each phase (its run manifest)."""
     manifests = sorted((db.parent / "runs").glob("*/manifest.json"))
     if not manifests:
-        return {}
-    return json.loads(manifests[-1].read_text()).get("phases") or {}
+        return {"phases": {}, "peak_rss_mib_after_phase": {}}
+    manifest = json.loads(manifests[-1].read_text())
+    return {
+        "phases": manifest.get("phases") or {},
+        "peak_rss_mib_after_phase": manifest.get("peak_rss_mib_after_phase") or {},
+    }
 
 
 def dbt_model_timings(top: int = 10) -> list[dict]:
@@ -608,6 +597,7 @@ def bench_size(
             extra["nightly published"] = outcome["published"]
         extra["nightly peak RSS bytes, unlimited"] = max(rss)
         extra["nightly phases (last full nightly)"] = outcome["phases"]
+        extra["peak RSS MiB after phase (last full nightly)"] = outcome["peak_rss_mib_after_phase"]
         extra["dbt slowest nodes (last full nightly)"] = dbt_model_timings()
 
     funnel: dict = {}
@@ -686,6 +676,10 @@ def bench_size(
             ).runs.append(outcome["seconds"])
             rss.append(outcome["peak_rss_bytes"])
         extra["nightly peak RSS bytes, limited"] = max(rss)
+        extra["nightly phases (last limited nightly)"] = outcome["phases"]
+        extra["peak RSS MiB after phase (last limited nightly)"] = outcome[
+            "peak_rss_mib_after_phase"
+        ]
         shutil.rmtree(limited_db.parent, ignore_errors=True)
 
     if _stage("incremental", stages, report):
@@ -714,6 +708,10 @@ def bench_size(
             )
         extra["incremental published"] = outcome["published"]
         extra["nightly phases (last incremental night)"] = outcome["phases"]
+        extra["peak RSS MiB after phase (last incremental night)"] = outcome[
+            "peak_rss_mib_after_phase"
+        ]
+        extra["dbt slowest nodes (last incremental night)"] = dbt_model_timings()
         shutil.rmtree(base_db.parent, ignore_errors=True)
         shutil.rmtree(kept_db.parent, ignore_errors=True)
 
@@ -766,6 +764,9 @@ def _ratios(figures: dict[str, Timings], extra: dict) -> dict[str, float]:
     return ratios
 
 
+NIGHTS = ("last full nightly", "last limited nightly", "last incremental night")
+
+
 def _print_size(label: str, measured: dict, ratios: dict, repeat: int) -> None:
     figures, extra = measured["figures"], measured["extra"]
     s = figures["S: plain lines scan"].median
@@ -790,18 +791,25 @@ def _print_size(label: str, measured: dict, ratios: dict, repeat: int) -> None:
         print(f"{name:<{width}}  {value:8.2f}{verdict}")
     for name, counts in (extra.get("funnel counts per step") or {}).items():
         print(f"funnel {FUNNEL_ID} persons per step, {name}: {counts}")
-    for night in ("last full nightly", "last incremental night"):
+    for night in NIGHTS:
         phases = extra.get(f"nightly phases ({night})") or {}
         if phases:
             print(
                 f"phases of the {night} (wall seconds): "
                 + ", ".join(f"{name} {seconds:.1f}" for name, seconds in phases.items())
             )
-    slow = extra.get("dbt slowest nodes (last full nightly)") or []
-    if slow:
-        print("dbt slowest nodes of the last full nightly (execution_time, seconds):")
-        for node in slow:
-            print(f"  {node['seconds']:8.2f}  {node['node']}")
+        peaks = extra.get(f"peak RSS MiB after phase ({night})") or {}
+        if peaks:
+            print(
+                f"peak RSS after each phase of the {night} (MiB): "
+                + ", ".join(f"{name} {mib:,}" for name, mib in peaks.items())
+            )
+    for night in NIGHTS:
+        slow = extra.get(f"dbt slowest nodes ({night})") or []
+        if slow:
+            print(f"dbt slowest nodes of the {night} (execution_time, seconds):")
+            for node in slow:
+                print(f"  {node['seconds']:8.2f}  {node['node']}")
 
 
 def run_bench(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import resource
 import shutil
 import time
 from collections.abc import Callable
@@ -43,16 +44,21 @@ NIGHTLY_BUILD_WITH_UNIT_TESTS = ["build"]
 
 
 class _Phases:
-    """Wall-clock seconds of each phase of one run, in order, for the manifest."""
+    """Wall-clock seconds of each phase of one run, in order, for the manifest; and the
+    process's peak RSS so far at the end of each (MiB: the phase that raised it is the one
+    whose figure is larger than the previous phase's)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.peak_rss_mib: dict[str, int] = {}
         self._started = time.perf_counter()
 
     def done(self, name: str) -> None:
         now = time.perf_counter()
         self.seconds[name] = round(now - self._started, 3)
         self._started = now
+        # ru_maxrss is in KiB on Linux: the peak of this process (dbt and DuckDB run in it).
+        self.peak_rss_mib[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 @dataclass
@@ -193,7 +199,8 @@ def run_nightly(
     """Run the whole night on a working copy; publish it only if every gate passes.
 
     The manifest's `phases` holds the wall-clock seconds of each step (copy, ingest, build,
-    freshness, expectations, record, publish or keep)."""
+    freshness, expectations, record, publish or keep), `peak_rss_mib_after_phase` the
+    process's peak RSS at the end of each."""
     from signalhouse.dbt import run_dbt
 
     paths = NightlyPaths(db_path)
@@ -210,6 +217,7 @@ def run_nightly(
     }
     phases = _Phases()
     manifest["phases"] = phases.seconds
+    manifest["peak_rss_mib_after_phase"] = phases.peak_rss_mib
     with _NightlyLock(paths.lock), _discard_on_error(paths.work):
         prepare_work_copy(paths)
         phases.done("copy")

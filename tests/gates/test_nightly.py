@@ -83,6 +83,10 @@ def test_every_run_writes_a_manifest_with_inputs_versions_results_and_counts(nig
         "report",
     ]
     assert all(seconds >= 0 for seconds in phases.values()) and phases["dbt build"] > 1
+    # The process's peak RSS at the end of each phase: a running maximum, so never falling.
+    peaks = manifest["peak_rss_mib_after_phase"]
+    assert list(peaks) == list(phases)
+    assert list(peaks.values()) == sorted(peaks.values()) and peaks["copy"] > 0
     started = datetime.fromisoformat(manifest["started_at"])
     finished = datetime.fromisoformat(manifest["finished_at"])
     # finished_at is stamped before the record, publish and report phases.
