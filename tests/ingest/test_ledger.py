@@ -7,8 +7,11 @@ import json
 import shutil
 import zlib
 
+import duckdb
+
 from ingest.files import ReadOutcome, read_chunks
-from ingest.loader import ingest_paths
+from ingest.loader import _Budget, ingest_paths
+from signalhouse.warehouse import MEMORY_LIMIT_ENV_VAR
 from tests.ingest.conftest import line, rows, write_lines
 
 STATE_SQL = {
@@ -141,3 +144,29 @@ def test_large_files_are_cut_into_chunks_without_losing_lines(tmp_path, db, monk
     assert (result.lines_read, result.lines_loaded) == (500, 499)
     assert rows(db, "select _line_number from raw.quarantine") == [(322,)]
     assert rows(db, "select min(_line_number), max(_line_number) from raw.events") == [(1, 500)]
+
+
+def test_the_python_side_budget_is_a_share_of_duckdbs_memory_limit():
+    con = duckdb.connect(config={"memory_limit": "1GiB"})
+    assert _Budget.within(con) == _Budget(ahead_bytes=32 << 20, batch_bytes=128 << 20)
+    con.execute("set memory_limit = '64GiB'")
+    assert _Budget.within(con) == _Budget()  # large limits keep the fixed sizes
+
+
+def test_under_a_memory_limit_batches_shrink_and_land_the_same_rows(tmp_path, monkeypatch):
+    pad = {"pad": "x" * 400}
+    for n in range(12):
+        lines = [line(messageId=f"m{n}-{i}", properties=pad) for i in range(2_000)]
+        write_lines(tmp_path / "in" / f"f{n:02}.jsonl", lines)  # about 1 MB each
+    unlimited, limited = tmp_path / "unlimited.duckdb", tmp_path / "limited.duckdb"
+    ingest_paths([tmp_path / "in"], unlimited)
+    # 256 MiB keeps DuckDB itself comfortable; smaller shares than the real ones make the
+    # batches 4 MiB and the read-ahead 1 MiB, so that 12 MB of input is several batches.
+    monkeypatch.setattr("ingest.loader.BATCH_SHARE_OF_LIMIT", 1 / 64)
+    monkeypatch.setattr("ingest.loader.PREFETCH_SHARE_OF_LIMIT", 1 / 256)
+    monkeypatch.setenv(MEMORY_LIMIT_ENV_VAR, "256MiB")
+    ingest_paths([tmp_path / "in"], limited)
+    assert state(limited) == state(unlimited)
+    batches = "select count(distinct started_at) from raw.files"
+    assert rows(unlimited, batches) == [(1,)]
+    assert rows(limited, batches)[0][0] >= 3
