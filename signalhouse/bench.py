@@ -58,7 +58,10 @@ GOALS = {
 }
 # Goals that are floors: pandas must take at least 10x our time; chDB at least ours.
 AT_LEAST = {"pandas / ours", "chdb / ours funnel"}
-MEMORY_LIMIT = "1536MiB"
+# DuckDB's limit in the memory stage. The goal bounds the whole process (2 GiB), and DuckDB
+# is not all of it: Python, dbt's manifest, ingest's decoded input and DuckDB's own memory
+# outside its buffer pool measured 0.6-0.9 GiB more (1M: 1536 MiB gave a 2.4 GiB peak).
+MEMORY_LIMIT = "1GiB"
 NIGHTLY = "nightly: full (ingest + dbt build + checks)"
 # Kept events over which our funnel and ClickHouse's windowFunnel are compared.
 FUNNEL_ID = "signup_to_order"
@@ -309,26 +312,30 @@ def run_nightly_child(
         raise RuntimeError(
             f"the nightly on {data} failed with exit code {child.returncode}: see {log}"
         )
-    # ru_maxrss is in KiB on Linux.
+    phases = _last_phases(db)
+    # ru_maxrss is in KiB on Linux. The nightly resets the high-water mark at each phase, so
+    # the run's peak is the larger of the exit figure and the largest phase's.
+    by_phase = phases["peak_rss_mib_by_phase"].values()
+    peak_rss = max(usage.ru_maxrss * 1024, max(by_phase, default=0) << 20)
     return {
         "seconds": seconds,
         "exit_code": child.returncode,
         "published": child.returncode == 0,
-        "peak_rss_bytes": usage.ru_maxrss * 1024,
-        **_last_phases(db),
+        "peak_rss_bytes": peak_rss,
+        **phases,
     }
 
 
 def _last_phases(db: Path) -> dict[str, dict]:
     """The wall-clock seconds per phase of the newest nightly on `db` and the child's peak
-    RSS (MiB) at the end of each phase (its run manifest)."""
+    RSS (MiB) within each phase (its run manifest)."""
     manifests = sorted((db.parent / "runs").glob("*/manifest.json"))
     if not manifests:
-        return {"phases": {}, "peak_rss_mib_after_phase": {}}
+        return {"phases": {}, "peak_rss_mib_by_phase": {}}
     manifest = json.loads(manifests[-1].read_text())
     return {
         "phases": manifest.get("phases") or {},
-        "peak_rss_mib_after_phase": manifest.get("peak_rss_mib_after_phase") or {},
+        "peak_rss_mib_by_phase": manifest.get("peak_rss_mib_by_phase") or {},
     }
 
 
@@ -597,7 +604,7 @@ def bench_size(
             extra["nightly published"] = outcome["published"]
         extra["nightly peak RSS bytes, unlimited"] = max(rss)
         extra["nightly phases (last full nightly)"] = outcome["phases"]
-        extra["peak RSS MiB after phase (last full nightly)"] = outcome["peak_rss_mib_after_phase"]
+        extra["peak RSS MiB by phase (last full nightly)"] = outcome["peak_rss_mib_by_phase"]
         extra["dbt slowest nodes (last full nightly)"] = dbt_model_timings()
 
     funnel: dict = {}
@@ -677,9 +684,7 @@ def bench_size(
             rss.append(outcome["peak_rss_bytes"])
         extra["nightly peak RSS bytes, limited"] = max(rss)
         extra["nightly phases (last limited nightly)"] = outcome["phases"]
-        extra["peak RSS MiB after phase (last limited nightly)"] = outcome[
-            "peak_rss_mib_after_phase"
-        ]
+        extra["peak RSS MiB by phase (last limited nightly)"] = outcome["peak_rss_mib_by_phase"]
         shutil.rmtree(limited_db.parent, ignore_errors=True)
 
     if _stage("incremental", stages, report):
@@ -708,9 +713,7 @@ def bench_size(
             )
         extra["incremental published"] = outcome["published"]
         extra["nightly phases (last incremental night)"] = outcome["phases"]
-        extra["peak RSS MiB after phase (last incremental night)"] = outcome[
-            "peak_rss_mib_after_phase"
-        ]
+        extra["peak RSS MiB by phase (last incremental night)"] = outcome["peak_rss_mib_by_phase"]
         extra["dbt slowest nodes (last incremental night)"] = dbt_model_timings()
         shutil.rmtree(base_db.parent, ignore_errors=True)
         shutil.rmtree(kept_db.parent, ignore_errors=True)
@@ -798,10 +801,10 @@ def _print_size(label: str, measured: dict, ratios: dict, repeat: int) -> None:
                 f"phases of the {night} (wall seconds): "
                 + ", ".join(f"{name} {seconds:.1f}" for name, seconds in phases.items())
             )
-        peaks = extra.get(f"peak RSS MiB after phase ({night})") or {}
+        peaks = extra.get(f"peak RSS MiB by phase ({night})") or {}
         if peaks:
             print(
-                f"peak RSS after each phase of the {night} (MiB): "
+                f"peak RSS within each phase of the {night} (MiB): "
                 + ", ".join(f"{name} {mib:,}" for name, mib in peaks.items())
             )
     for night in NIGHTS:

@@ -16,6 +16,7 @@ import json
 import os
 import resource
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -45,20 +46,48 @@ NIGHTLY_BUILD_WITH_UNIT_TESTS = ["build"]
 
 class _Phases:
     """Wall-clock seconds of each phase of one run, in order, for the manifest; and the
-    process's peak RSS so far at the end of each (MiB: the phase that raised it is the one
-    whose figure is larger than the previous phase's)."""
+    process's peak RSS within each phase (MiB).
+
+    On Linux the kernel's high-water mark (VmHWM) is reset at each phase boundary
+    (/proc/self/clear_refs), so each figure is that phase's own peak and the run's peak is
+    the largest (the process's `ru_maxrss` then holds only the last phase's). Elsewhere the
+    figures are the running peak (`ru_maxrss`) at the end of each phase."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.peak_rss_mib: dict[str, int] = {}
+        self.per_phase = _reset_peak_rss()
         self._started = time.perf_counter()
 
     def done(self, name: str) -> None:
         now = time.perf_counter()
         self.seconds[name] = round(now - self._started, 3)
         self._started = now
-        # ru_maxrss is in KiB on Linux: the peak of this process (dbt and DuckDB run in it).
-        self.peak_rss_mib[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        self.peak_rss_mib[name] = _peak_rss_mib()
+        if self.per_phase:
+            _reset_peak_rss()
+
+
+def _reset_peak_rss() -> bool:
+    """Reset this process's RSS high-water mark (Linux); False where that is not possible."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _peak_rss_mib() -> int:
+    """This process's peak RSS in MiB since the last reset (dbt and DuckDB run in it)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    # ru_maxrss is in KiB on Linux, bytes on macOS; the fallback is only for non-Linux.
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return maxrss // (1 << 20) if sys.platform == "darwin" else maxrss // 1024
 
 
 @dataclass
@@ -199,8 +228,8 @@ def run_nightly(
     """Run the whole night on a working copy; publish it only if every gate passes.
 
     The manifest's `phases` holds the wall-clock seconds of each step (copy, ingest, build,
-    freshness, expectations, record, publish or keep), `peak_rss_mib_after_phase` the
-    process's peak RSS at the end of each."""
+    freshness, expectations, record, publish or keep), `peak_rss_mib_by_phase` the process's
+    peak RSS within each (see `_Phases`)."""
     from signalhouse.dbt import run_dbt
 
     paths = NightlyPaths(db_path)
@@ -217,7 +246,8 @@ def run_nightly(
     }
     phases = _Phases()
     manifest["phases"] = phases.seconds
-    manifest["peak_rss_mib_after_phase"] = phases.peak_rss_mib
+    manifest["peak_rss_mib_by_phase"] = phases.peak_rss_mib
+    manifest["peak_rss_per_phase"] = phases.per_phase
     with _NightlyLock(paths.lock), _discard_on_error(paths.work):
         prepare_work_copy(paths)
         phases.done("copy")

@@ -70,11 +70,11 @@ def test_bench_runs_every_stage_and_funnels_agree(tmp_path):
         assert name in size["ratios"], name
     assert size["nightly published"]
     # Where the night's time and memory went: each phase's seconds and the child's peak RSS
-    # at its end (never falling), and the slowest dbt nodes.
+    # within it (the run's peak is the largest), and the slowest dbt nodes.
     phases = size["nightly phases (last full nightly)"]
-    peaks = size["peak RSS MiB after phase (last full nightly)"]
+    peaks = size["peak RSS MiB by phase (last full nightly)"]
     assert list(peaks) == list(phases) and "dbt build" in phases
-    assert list(peaks.values()) == sorted(peaks.values()) and peaks["copy"] > 0
+    assert min(peaks.values()) > 0
     slow = size["dbt slowest nodes (last full nightly)"]
     assert slow[0]["node"] == "(all nodes, summed)" and slow[0]["seconds"] > 0
 
