@@ -63,6 +63,7 @@ AT_LEAST = {"pandas / ours", "chdb / ours funnel"}
 # outside its buffer pool measured 0.6-0.9 GiB more (1M: 1536 MiB gave a 2.4 GiB peak).
 MEMORY_LIMIT = "1GiB"
 NIGHTLY = "nightly: full (ingest + dbt build + checks)"
+LOG_TAIL_LINES = 30
 # Kept events over which our funnel and ClickHouse's windowFunnel are compared.
 FUNNEL_ID = "signup_to_order"
 HELD_OUT_DAYS = 3
@@ -309,8 +310,10 @@ def run_nightly_child(
     seconds = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode not in (0, 4):
+        tail = log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
         raise RuntimeError(
-            f"the nightly on {data} failed with exit code {child.returncode}: see {log}"
+            f"the nightly on {data} failed with exit code {child.returncode}; the end of its "
+            f"log ({log}, copied to the results directory as the bench stops):\n" + "\n".join(tail)
         )
     phases = _last_phases(db)
     # ru_maxrss is in KiB on Linux. The nightly resets the high-water mark at each phase, so
@@ -893,6 +896,15 @@ def run_bench(
             )
             ratios = record(label, measured)
             _print_size(label, measured, ratios, repeat)
+    except BaseException as exc:
+        # The work directory goes below: keep the nightly logs that say what went wrong.
+        kept = []
+        for log in sorted(work.rglob("*.nightly.log")):
+            kept.append(results_dir / f"{out.stem}-{log.parent.name}.nightly.log")
+            shutil.copyfile(log, kept[-1])
+        if kept:
+            exc.add_note("nightly logs kept: " + ", ".join(str(path) for path in kept))
+        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
     labels = list(result["sizes"])

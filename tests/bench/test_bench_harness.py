@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from signalhouse.bench import NIGHTLY, parse_size, run_bench
+from signalhouse.bench import NIGHTLY, parse_size, run_bench, run_nightly_child
 
 pytest.importorskip("chdb", reason="the bench extra is not installed: pip install -e '.[bench]'")
 
@@ -115,3 +115,14 @@ def test_the_incremental_split_holds_out_one_percent_even_when_the_last_days_are
     held_days = {path.stem for path in new.rglob("*.jsonl")}
     # Drawn from the newest days only: the three thin ones and the full day before them.
     assert days[-4] in held_days and held_days <= set(days[-4:])
+
+
+def test_a_failed_nightly_says_why_in_the_bench_error(tmp_path):
+    """The bench removes its work directory as it stops: the error itself must carry the
+    end of the nightly's log, not only point at a file about to go."""
+    empty = tmp_path / "no-input"
+    empty.mkdir()
+    (tmp_path / "w").mkdir()
+    with pytest.raises(RuntimeError, match="exit code 2") as failure:
+        run_nightly_child(empty, tmp_path / "w" / "warehouse.duckdb")
+    assert "no input files found" in str(failure.value)
