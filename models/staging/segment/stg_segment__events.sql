@@ -39,9 +39,16 @@ events_in_scope as (
     {%- endif %}
 ),
 
+-- The ranking carries only narrow keys: a window over whole rows (the payload included)
+-- must hold them all at once and ran out of a 1 GiB memory_limit at 10M events. A raw line
+-- is one line of one file version: (_file_sha256, _line_number) is unique in raw.events
+-- (tested on the source); the file's path joins too, so that rows without a sha (dbt unit
+-- test fixtures) still match one to one.
 copies_ranked as (
     select
-        *,
+        _file_sha256,
+        _source_file,
+        _line_number,
         row_number() over (
             partition by tenant_id, message_id
             order by received_at asc nulls last, _source_file asc, _line_number asc
@@ -49,9 +56,23 @@ copies_ranked as (
     from events_in_scope
 ),
 
-deduplicated as (
-    select * from copies_ranked
+first_copies as (
+    select
+        _file_sha256,
+        _source_file,
+        _line_number
+    from copies_ranked
     where copy_rank = 1
+),
+
+deduplicated as (
+    select events_in_scope.*
+    from events_in_scope
+    inner join first_copies
+        on
+            events_in_scope._source_file = first_copies._source_file
+            and events_in_scope._line_number = first_copies._line_number
+            and events_in_scope._file_sha256 is not distinct from first_copies._file_sha256
 ),
 
 context_unpacked as (
