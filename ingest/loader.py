@@ -112,11 +112,6 @@ class _Prepared:
     def lines(self) -> int:
         return sum(chunk.table.num_rows for chunk in self.chunks or [])
 
-    def take_chunks(self) -> list[Chunk]:
-        """The decoded chunks, handed over: this file no longer holds them."""
-        chunks, self.chunks = self.chunks or [], []
-        return chunks
-
 
 @dataclass
 class _Entry:
@@ -326,14 +321,9 @@ def _chunk_tables(entries: list[_Entry]) -> Iterable[pa.Table]:
         for chunk in read_chunks(entry.prepared.source.path, entry.prepared.outcome):
             yield tagged(entry, chunk)
         return
-    tables = [tagged(entry, chunk) for entry in entries for chunk in entry.prepared.take_chunks()]
+    tables = [tagged(entry, chunk) for entry in entries for chunk in entry.prepared.chunks]
     if tables:
-        # Yielded without a reference kept here: once landed (DuckDB has copied the lines
-        # into `landed`), the caller's release frees the batch's lines while the rest of
-        # the landing (the copy into raw.events, the commit) runs.
-        batch = [pa.concat_tables(tables)]
-        del tables
-        yield batch.pop()
+        yield pa.concat_tables(tables)
 
 
 def _land(
@@ -366,7 +356,6 @@ def _land(
                 {"max_line_bytes": max_line_bytes, "excerpt_chars": EXCERPT_CHARS},
             )
             con.unregister("chunk")
-            del table  # the lines are in `landed` now: free them before the copy below
             if tombstoned:
                 con.execute(landing.TOMBSTONES_APPLY_SQL)
             if suppress_opted_out:

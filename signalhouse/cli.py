@@ -68,7 +68,7 @@ def _db_argument(parser: argparse.ArgumentParser) -> None:
         "--memory-limit",
         metavar="SIZE",
         help=f"DuckDB's memory_limit for every connection of the command, dbt's included, "
-        f"e.g. 1536MiB: DuckDB spills past it (default: ${MEMORY_LIMIT_ENV_VAR}, else "
+        f"e.g. 1GiB: DuckDB spills past it (default: ${MEMORY_LIMIT_ENV_VAR}, else "
         "DuckDB's 80%% of memory)",
     )
     parser.add_argument(
