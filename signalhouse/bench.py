@@ -606,8 +606,7 @@ def bench_size(
             rss.append(outcome["peak_rss_bytes"])
             extra["nightly published"] = outcome["published"]
         extra["nightly peak RSS bytes, unlimited"] = max(rss)
-        extra["nightly phases (last full nightly)"] = outcome["phases"]
-        extra["peak RSS MiB by phase (last full nightly)"] = outcome["peak_rss_mib_by_phase"]
+        _record_night(extra, "last full nightly", outcome)
         extra["dbt slowest nodes (last full nightly)"] = dbt_model_timings()
 
     funnel: dict = {}
@@ -686,8 +685,7 @@ def bench_size(
             ).runs.append(outcome["seconds"])
             rss.append(outcome["peak_rss_bytes"])
         extra["nightly peak RSS bytes, limited"] = max(rss)
-        extra["nightly phases (last limited nightly)"] = outcome["phases"]
-        extra["peak RSS MiB by phase (last limited nightly)"] = outcome["peak_rss_mib_by_phase"]
+        _record_night(extra, "last limited nightly", outcome)
         shutil.rmtree(limited_db.parent, ignore_errors=True)
 
     if _stage("incremental", stages, report):
@@ -715,8 +713,7 @@ def bench_size(
                 outcome["seconds"]
             )
         extra["incremental published"] = outcome["published"]
-        extra["nightly phases (last incremental night)"] = outcome["phases"]
-        extra["peak RSS MiB by phase (last incremental night)"] = outcome["peak_rss_mib_by_phase"]
+        _record_night(extra, "last incremental night", outcome)
         extra["dbt slowest nodes (last incremental night)"] = dbt_model_timings()
         shutil.rmtree(base_db.parent, ignore_errors=True)
         shutil.rmtree(kept_db.parent, ignore_errors=True)
@@ -771,6 +768,12 @@ def _ratios(figures: dict[str, Timings], extra: dict) -> dict[str, float]:
 
 
 NIGHTS = ("last full nightly", "last limited nightly", "last incremental night")
+
+
+def _record_night(extra: dict, night: str, outcome: dict) -> None:
+    """Keep a nightly's phase seconds and per-phase peak RSS under its name in NIGHTS."""
+    extra[f"nightly phases ({night})"] = outcome["phases"]
+    extra[f"peak RSS MiB by phase ({night})"] = outcome["peak_rss_mib_by_phase"]
 
 
 def _print_size(label: str, measured: dict, ratios: dict, repeat: int) -> None:
