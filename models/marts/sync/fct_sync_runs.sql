@@ -1,6 +1,12 @@
-{#- Phases in event order; the start's values first, then the other phases' in order. -#}
-{%- set event_order = ['event_at', 'event_id'] %}
-{%- set start_first_order = ["phase <> 'started'", 'event_at', 'event_id'] %}
+{#-
+    Phases in event order (event_seq); the start's values first, then the other phases' in
+    order (start_first_seq). Both are ranked once by window (a sort that spills under a
+    memory limit) so that each value below is a first or last over one integer: ordered over
+    (event_at, event_id) directly, the ~15 aggregates each buffered every sync event and ran
+    out of memory at 10M events under 1 GiB (issue #12).
+-#}
+{%- set event_order = ['event_seq'] %}
+{%- set start_first_order = ['start_first_seq'] %}
 
 with
 
@@ -9,22 +15,40 @@ sync_events as (
     where sync_id is not null
 ),
 
+-- Only the columns taken from it: a sync joins its person and device, never the payload.
 events as (
-    select * from {{ ref('fct_events') }}
+    select
+        tenant_id,
+        event_id,
+        person_id,
+        device_id
+    from {{ ref('fct_events') }}
 ),
 
 devices_attached as (
     select
         sync_events.*,
         events.person_id,
-        events.device_id,
-        {{ json_extract_text('events.payload', "'$.context.app.version'") }}
-            as app_version
+        events.device_id
     from sync_events
     left join events
         on
             sync_events.tenant_id = events.tenant_id
             and sync_events.event_id = events.event_id
+),
+
+events_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by tenant_id, sync_id
+            order by event_at asc, event_id asc
+        ) as event_seq,
+        row_number() over (
+            partition by tenant_id, sync_id
+            order by phase <> 'started' asc, event_at asc, event_id asc
+        ) as start_first_seq
+    from devices_attached
 ),
 
 phases_collapsed as (
@@ -72,7 +96,7 @@ phases_collapsed as (
         {{ last_ordered('duration_ms', event_order, "phase = 'failed'") }}
             as failed_duration_ms,
         min(event_at) as first_event_at
-    from devices_attached
+    from events_ranked
     group by tenant_id, sync_id
 ),
 

@@ -25,6 +25,7 @@ properties_parsed as (
     select
         *,
         {{ json_unpack('payload', {
+            "context": {"app": {"version": "VARCHAR"}},
             "properties": {
                 "sync_id": "VARCHAR",
                 "trigger": "VARCHAR",
@@ -53,6 +54,7 @@ properties_unpacked as (
         anonymous_id,
         user_id,
         platform,
+        unpacked['context']['app']['version'] as app_version,
         unpacked['properties']['sync_id'] as sync_id,
         unpacked['properties']['trigger'] as sync_trigger,
         unpacked['properties']['connectivity'] as connectivity_raw,
