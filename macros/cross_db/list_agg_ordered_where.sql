@@ -22,9 +22,10 @@
     )) }}
 {% endmacro %}
 
+{#- DuckDB: a list of structs sorted afterwards, not `list(... order by)` (memory; see
+    list_agg_ordered). -#}
 {% macro default__list_agg_ordered_where(value, order_by, filter, distinct) -%}
-    list({{ 'distinct ' if distinct }}{{ value }} order by {{ order_by | join(', ') }})
-    filter (where {{ filter }})
+    {{ list_agg_sorted_structs(value, order_by, filter, distinct) }}
 {%- endmacro %}
 
 {#-
