@@ -5,7 +5,8 @@
 {%- set max_steps = var('product_funnel_max_steps') %}
 with
 
-step_events as (
+-- Read once per funnel step: inlined, not held in memory (see not_materialized).
+step_events as {{ not_materialized() }} (
     select * from {{ ref('fct_funnel_step_events') }}
 ),
 
