@@ -130,6 +130,50 @@ events_in_periods as (
             )
 ),
 
+-- Per person and session first, then per person: sessions are counted as rows of a plain
+-- group by, not with count(distinct), which kept every person's session ids in memory (out of
+-- memory at 10M events under 1 GiB, issue #12). A person without measured events keeps one
+-- row with a null session, which counts nothing.
+person_sessions_measured as (
+    select
+        tenant_id,
+        experiment_id,
+        person_id,
+        variant_id,
+        first_exposure_platform,
+        session_id,
+        count(*) filter (where measure = 'order' and is_in_window) as orders,
+        sum(revenue) filter (where measure = 'order' and is_in_window) as revenue,
+        count(*) filter (
+            where measure = 'rec_click' and is_in_window
+        ) as rec_clicks,
+        count(*) filter (
+            where measure = 'rec_request' and is_in_window
+        ) as rec_requests,
+        count(*) filter (where is_in_window) > 0 as has_window_event,
+        count(*) filter (
+            where measure = 'order' and is_in_pre_period
+        ) as pre_orders,
+        sum(revenue) filter (
+            where measure = 'order' and is_in_pre_period
+        ) as pre_revenue,
+        count(*) filter (
+            where measure = 'rec_click' and is_in_pre_period
+        ) as pre_rec_clicks,
+        count(*) filter (
+            where measure = 'rec_request' and is_in_pre_period
+        ) as pre_rec_requests,
+        count(*) filter (where is_in_pre_period) > 0 as has_pre_period_event
+    from events_in_periods
+    group by
+        tenant_id,
+        experiment_id,
+        person_id,
+        variant_id,
+        first_exposure_platform,
+        session_id
+),
+
 persons_measured as (
     select
         tenant_id,
@@ -137,33 +181,21 @@ persons_measured as (
         person_id,
         variant_id,
         first_exposure_platform,
-        count(*) filter (where measure = 'order' and is_in_window) as orders,
-        coalesce(
-            sum(revenue) filter (where measure = 'order' and is_in_window), 0
-        ) as revenue,
-        count(distinct session_id) filter (where is_in_window) as sessions,
+        cast(sum(orders) as bigint) as orders,
+        cast(sum(rec_clicks) as bigint) as rec_clicks,
+        cast(sum(rec_requests) as bigint) as rec_requests,
+        cast(sum(pre_orders) as bigint) as pre_orders,
+        cast(sum(pre_rec_clicks) as bigint) as pre_rec_clicks,
+        cast(sum(pre_rec_requests) as bigint) as pre_rec_requests,
+        coalesce(sum(revenue), 0) as revenue,
+        coalesce(sum(pre_revenue), 0) as pre_revenue,
         count(*) filter (
-            where measure = 'rec_click' and is_in_window
-        ) as rec_clicks,
+            where session_id is not null and has_window_event
+        ) as sessions,
         count(*) filter (
-            where measure = 'rec_request' and is_in_window
-        ) as rec_requests,
-        count(*) filter (
-            where measure = 'order' and is_in_pre_period
-        ) as pre_orders,
-        coalesce(
-            sum(revenue) filter (where measure = 'order' and is_in_pre_period), 0
-        ) as pre_revenue,
-        count(distinct session_id) filter (
-            where is_in_pre_period
-        ) as pre_sessions,
-        count(*) filter (
-            where measure = 'rec_click' and is_in_pre_period
-        ) as pre_rec_clicks,
-        count(*) filter (
-            where measure = 'rec_request' and is_in_pre_period
-        ) as pre_rec_requests
-    from events_in_periods
+            where session_id is not null and has_pre_period_event
+        ) as pre_sessions
+    from person_sessions_measured
     group by
         tenant_id,
         experiment_id,
