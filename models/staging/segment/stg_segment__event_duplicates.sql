@@ -1,3 +1,6 @@
+-- Built after stg_segment__events, never beside it: both rank every raw row, and at 10M
+-- events under a 1 GiB memory limit the two at once ran out of memory (issue #12).
+-- depends_on: {{ ref('stg_segment__events') }}
 with
 
 events as (
