@@ -1,7 +1,7 @@
 {#- The CTEs that extend every attempt of `attempts_step_<step - 1>` by its `step`-th step
     (the earliest qualifying step event, ties by occurrence id) into `attempts_step_<step>`:
-    one set-based join per step, unrolled by fct_funnel_attempts. The CTEs it reads there:
-    funnels, funnel_steps, step_events. -#}
+    one set-based join per step, unrolled by int_funnel_attempts_ordered. The CTEs it reads
+    there: funnels, funnel_steps, step_events. -#}
 {% macro funnel_attempts_step(step) -%}
     {%- if step is not number or step < 2 -%}
         {{ exceptions.raise_compiler_error(

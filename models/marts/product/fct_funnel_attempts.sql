@@ -1,21 +1,20 @@
 -- The funnel engine: one row per attempt (an entry into a funnel) with every step it
--- completed. Ordered and strict funnels extend each attempt one step at a time with the
--- earliest qualifying event (a Jinja loop over step numbers, each a set-based join);
--- unordered funnels count the distinct steps inside the window after each anchor event.
-{%- set max_steps = var('product_funnel_max_steps') %}
+-- completed. Ordered and strict funnels come from int_funnel_attempts_ordered; unordered
+-- funnels count the distinct steps inside the window after each anchor event here; an
+-- exclusion event inside an attempt marks it excluded.
 with
 
--- Read once per funnel step: inlined, not held in memory (see not_materialized).
+-- Read twice: inlined, not held in memory (see not_materialized).
 step_events as {{ not_materialized() }} (
     select * from {{ ref('fct_funnel_step_events') }}
 ),
 
-funnels as (
-    select * from {{ ref('funnels') }}
+ordered_attempts as (
+    select * from {{ ref('int_funnel_attempts_ordered') }}
 ),
 
-funnel_steps as (
-    select * from {{ ref('funnel_steps') }}
+funnels as (
+    select * from {{ ref('funnels') }}
 ),
 
 events as (
@@ -31,46 +30,6 @@ exclusion_events as (
         'events', 'funnel_exclusions', ['funnel_id', 'from_step', 'to_step']
     ) }}
 ),
-
-entries_ranked as (
-    select
-        step_events.*,
-        funnels.entry_mode,
-        row_number() over (
-            partition by
-                step_events.tenant_id, step_events.funnel_id, step_events.person_id
-            order by step_events.event_at asc, step_events.occurrence_id asc
-        ) as entry_number
-    from step_events
-    inner join funnels
-        on step_events.funnel_id = funnels.funnel_id
-    where
-        step_events.step_index = 1
-        and funnels.order_mode in ('ordered', 'strict')
-),
-
-attempts_step_1 as (
-    select
-        tenant_id,
-        funnel_id,
-        person_id,
-        occurrence_id as attempt_id,
-        event_at as entered_at,
-        platform as entry_platform,
-        session_id as entry_session_id,
-        occurrence_id as last_occurrence_id,
-        event_at as last_at,
-        stream_seq as last_seq,
-        1 as steps_reached,
-        {{ list_of('event_at') }} as step_completed_at,
-        {{ list_of('occurrence_id') }} as step_occurrence_ids
-    from entries_ranked
-    where entry_mode = 'any' or entry_number = 1
-),
-{%- for step in range(2, max_steps + 1) %}
-
-    {{ funnel_attempts_step(step) }},
-{%- endfor %}
 
 unordered_anchors_ranked as (
     select
@@ -158,7 +117,7 @@ attempts_unioned as (
         entry_session_id,
         steps_reached,
         step_completed_at
-    from attempts_step_{{ max_steps }}
+    from ordered_attempts
     union all
     select
         tenant_id,

@@ -1,5 +1,5 @@
 -- Invariant: no funnel has more steps than var product_funnel_max_steps, the number of
--- step joins fct_funnel_attempts unrolls (steps beyond it would never be completed).
+-- step joins int_funnel_attempts_ordered unrolls (steps beyond it would never be completed).
 -- A row here names the funnel: raise the var in dbt_project.yml or shorten the funnel.
 with
 
