@@ -34,9 +34,11 @@ credits_summed as (
         conversion_name,
         conversion_date,
         currency,
-        -- summed in a fixed order, so reruns give the same floating-point result
-        {{ sum_ordered('credit', ['conversion_id', 'touch_id']) }} as conversions_credited,
-        {{ sum_ordered('revenue_credit', ['conversion_id', 'touch_id']) }} as revenue_credited
+        -- summed as DECIMAL, exact whatever order the rows arrive in, so reruns give the same
+        -- result (a sum ordered by conversion and touch kept every group's rows in memory and
+        -- ran out of a 1 GiB memory limit at 10M events, issue #12)
+        cast(sum(cast(credit as decimal(38, 18))) as double) as conversions_credited,
+        cast(sum(cast(revenue_credit as decimal(38, 18))) as double) as revenue_credited
     from credits_dated
     group by
         tenant_id, attribution_model, channel, conversion_name, conversion_date, currency
