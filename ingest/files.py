@@ -128,7 +128,7 @@ def _decoded_blocks(path: Path, outcome: ReadOutcome) -> Iterator[bytes]:
         outcome.archive_error = "gzip stream ends before its end-of-stream marker (cut short)"
 
 
-def lines_table(buffer: bytes, first_line: int) -> pa.Table:
+def lines_table(buffer: bytes | memoryview, first_line: int) -> pa.Table:
     """Split a buffer of lines into an Arrow table of line bytes, terminators removed.
 
     Vectorized: newline positions come from numpy, the terminators (LF or CRLF) are dropped
@@ -175,9 +175,8 @@ def read_chunks(
         if len(buffer) >= chunk_bytes:
             cut = buffer.rfind(b"\n") + 1
             if cut:
-                complete = bytes(buffer[:cut])
+                table = _lines_table_of_prefix(buffer, cut, next_line)
                 del buffer[:cut]
-                table = lines_table(complete, next_line)
                 yield Chunk(next_line, table)
                 next_line += table.num_rows
     if not buffer:
@@ -185,7 +184,7 @@ def read_chunks(
     if outcome.archive_error:
         cut = buffer.rfind(b"\n") + 1
         if cut:
-            table = lines_table(bytes(buffer[:cut]), next_line)
+            table = _lines_table_of_prefix(buffer, cut, next_line)
             yield Chunk(next_line, table)
             next_line += table.num_rows
         tail = bytes(buffer[cut:])
@@ -193,5 +192,12 @@ def read_chunks(
             outcome.partial_tail = tail
             outcome.partial_tail_line = next_line
         return
-    table = lines_table(bytes(buffer), next_line)
+    table = _lines_table_of_prefix(buffer, len(buffer), next_line)
     yield Chunk(next_line, table)
+
+
+def _lines_table_of_prefix(buffer: bytearray, cut: int, first_line: int) -> pa.Table:
+    """`lines_table` of the buffer's first `cut` bytes, read in place: slicing a bytearray
+    (and `bytes()` of it) would copy the chunk once or twice more while it is decoded."""
+    with memoryview(buffer) as view, view[:cut] as prefix:
+        return lines_table(prefix, first_line)
