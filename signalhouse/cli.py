@@ -34,6 +34,7 @@ from signalhouse.warehouse import (
     WarehouseSettingError,
     duckdb_limits,
     resolve_db_path,
+    return_large_frees_to_the_system,
 )
 
 EXIT_OK = 0
@@ -80,12 +81,14 @@ def _db_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def _apply_duckdb_limits(args: argparse.Namespace) -> None:
-    """--memory-limit / --temp-directory reach every connection, dbt's too, as environment."""
+    """--memory-limit / --temp-directory reach every connection, dbt's too, as environment;
+    under a memory limit, large frees go back to the system (warehouse.py says why)."""
     if getattr(args, "memory_limit", None):
         os.environ[MEMORY_LIMIT_ENV_VAR] = args.memory_limit
     if getattr(args, "temp_directory", None):
         os.environ[TEMP_DIRECTORY_ENV_VAR] = str(args.temp_directory)
-    duckdb_limits()
+    if duckdb_limits().get("memory_limit"):
+        return_large_frees_to_the_system()
 
 
 def build_parser() -> argparse.ArgumentParser:

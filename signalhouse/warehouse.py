@@ -6,6 +6,7 @@ and closes it before the next stage starts: DuckDB allows one writer process at 
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import os
 import re
@@ -21,6 +22,9 @@ DB_ENV_VAR = "SIGNALHOUSE_DB"
 # defaults hold: 80 % of the machine's memory, spilling to `<warehouse>.tmp`.
 MEMORY_LIMIT_ENV_VAR = "SIGNALHOUSE_MEMORY_LIMIT"
 TEMP_DIRECTORY_ENV_VAR = "SIGNALHOUSE_TEMP_DIRECTORY"
+# glibc's M_MMAP_THRESHOLD (mallopt's parameter number), and the value fixed under a limit.
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_BYTES = 1 << 20
 
 
 class WarehouseLockedError(RuntimeError):
@@ -43,6 +47,24 @@ def duckdb_limits() -> dict[str, str]:
     if temp:
         limits["temp_directory"] = str(Path(temp).expanduser().resolve())
     return limits
+
+
+def return_large_frees_to_the_system() -> bool:
+    """Fix glibc's mmap threshold at 1 MiB for this process; False where there is no glibc.
+
+    glibc raises the threshold after each large free (up to 32 MiB), so later buffers of a
+    few MiB (decoded input, DuckDB's own allocations outside its buffer pool) come from heaps
+    that keep their freed pages: RSS then runs further over DuckDB's memory_limit. Measured
+    on 2.2M lines (the 30 largest 10M sample files) ingested by the CLI under a 1 GiB limit,
+    three runs each, alternating: peak RSS 1,927 MiB (1,827-2,093) -> 1,749 MiB (1,719-1,826),
+    wall 108 s -> 112 s (103-114; within the runs' noise). The CLI does this when a memory
+    limit is set.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
 
 
 @functools.cache

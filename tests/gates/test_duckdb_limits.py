@@ -9,6 +9,7 @@ the other grow past it. Unset, DuckDB's defaults hold.
 from __future__ import annotations
 
 import os
+import platform
 
 import pytest
 
@@ -18,6 +19,7 @@ from signalhouse.warehouse import (
     MEMORY_LIMIT_ENV_VAR,
     TEMP_DIRECTORY_ENV_VAR,
     connect,
+    return_large_frees_to_the_system,
 )
 
 SETTINGS_SQL = (
@@ -92,6 +94,26 @@ def test_the_cli_flags_set_the_limits_for_the_whole_command(tmp_path, clean_limi
         "memory_limit": "512.0 MiB",
         "temp_directory": str(spill),
     }
+
+
+def test_only_a_memory_limit_makes_the_cli_return_large_frees_to_the_system(tmp_path, clean_limits):
+    calls = []
+    clean_limits.setattr(
+        "signalhouse.cli.return_large_frees_to_the_system", lambda: calls.append(1) or True
+    )
+    (tmp_path / "empty").mkdir()
+    argv = ["ingest", str(tmp_path / "empty"), "--db", str(tmp_path / "w.duckdb")]
+    assert main(argv) == EXIT_USAGE
+    assert calls == []
+    assert main([*argv, "--temp-directory", str(tmp_path / "spill")]) == EXIT_USAGE
+    assert calls == []
+    assert main([*argv, "--memory-limit", "512MiB"]) == EXIT_USAGE
+    assert calls == [1]
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+def test_glibc_takes_the_fixed_mmap_threshold():
+    assert return_large_frees_to_the_system() is True
 
 
 @pytest.mark.parametrize("size", ["lots", "80%", "1.5 parsecs"])
