@@ -101,8 +101,6 @@ events_in_periods as (
         analyzed_assignments.tenant_id,
         analyzed_assignments.experiment_id,
         analyzed_assignments.person_id,
-        analyzed_assignments.variant_id,
-        analyzed_assignments.first_exposure_platform,
         measured_events.measure,
         measured_events.session_id,
         -- DECIMAL: sums that do not depend on the order rows arrive in
@@ -131,16 +129,13 @@ events_in_periods as (
 ),
 
 -- Per person and session first, then per person: sessions are counted as rows of a plain
--- group by, not with count(distinct), which kept every person's session ids in memory (out of
--- memory at 10M events under 1 GiB, issue #12). A person without measured events keeps one
--- row with a null session, which counts nothing.
+-- group by, not with count(distinct). A person without measured events keeps one row with a
+-- null session, which counts nothing.
 person_sessions_measured as (
     select
         tenant_id,
         experiment_id,
         person_id,
-        variant_id,
-        first_exposure_platform,
         session_id,
         count(*) filter (where measure = 'order' and is_in_window) as orders,
         sum(revenue) filter (where measure = 'order' and is_in_window) as revenue,
@@ -169,8 +164,6 @@ person_sessions_measured as (
         tenant_id,
         experiment_id,
         person_id,
-        variant_id,
-        first_exposure_platform,
         session_id
 ),
 
@@ -179,8 +172,6 @@ persons_measured as (
         tenant_id,
         experiment_id,
         person_id,
-        variant_id,
-        first_exposure_platform,
         cast(sum(orders) as bigint) as orders,
         cast(sum(rec_clicks) as bigint) as rec_clicks,
         cast(sum(rec_requests) as bigint) as rec_requests,
@@ -199,9 +190,7 @@ persons_measured as (
     group by
         tenant_id,
         experiment_id,
-        person_id,
-        variant_id,
-        first_exposure_platform
+        person_id
 ),
 
 metrics_unpivoted as (
@@ -210,8 +199,8 @@ metrics_unpivoted as (
         persons_measured.experiment_id,
         persons_measured.person_id,
         experiment_metrics.metric_id,
-        persons_measured.variant_id,
-        persons_measured.first_exposure_platform,
+        analyzed_assignments.variant_id,
+        analyzed_assignments.first_exposure_platform,
         metric_definitions.metric_type,
         {{ experiment_measure('metric_definitions.numerator') }} as numerator,
         {{ experiment_measure('metric_definitions.denominator') }}
@@ -221,6 +210,14 @@ metrics_unpivoted as (
         {{ experiment_measure('metric_definitions.denominator', 'pre_') }}
             as pre_denominator_value
     from persons_measured
+    -- The variant and platform join back here, once per person: as group keys of the two
+    -- aggregates above they made them run out of memory at 10M events under 1 GiB with
+    -- DuckDB's two threads (issue #12; one person, one assignment, so nothing changes).
+    inner join analyzed_assignments
+        on
+            persons_measured.tenant_id = analyzed_assignments.tenant_id
+            and persons_measured.experiment_id = analyzed_assignments.experiment_id
+            and persons_measured.person_id = analyzed_assignments.person_id
     inner join experiment_metrics
         on
             persons_measured.tenant_id = experiment_metrics.tenant_id
