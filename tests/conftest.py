@@ -9,6 +9,7 @@ read-only and never write to it.
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from ingest.loader import ingest_paths
 from signalhouse.dbt import DbtOutcome, run_dbt
 from signalhouse.simulator import generate
+from signalhouse.warehouse import MEMORY_LIMIT_ENV_VAR, TEMP_DIRECTORY_ENV_VAR
 
 MARTS_SAMPLE = {"users": 300, "days": 14, "seed": 23, "tenants": 2, "defects": "none"}
 # The simulator sends some offline batches more than 3 days late. With the default
@@ -26,6 +28,7 @@ MARTS_SAMPLE = {"users": 300, "days": 14, "seed": 23, "tenants": 2, "defects": "
 # every event by its device time, so the marts sample trusts device clocks for 7 days.
 MARTS_VARS = {"days_late_allowed": 7}
 MARTS_PII_KEY = "marts-test-key"
+LIMIT_ENV_VARS = (MEMORY_LIMIT_ENV_VAR, TEMP_DIRECTORY_ENV_VAR)
 
 
 @dataclass
@@ -47,6 +50,22 @@ class MartsBuild:
             return con.execute(sql, params or []).fetchall()
         finally:
             con.close()
+
+
+@pytest.fixture(autouse=True)
+def _limits_do_not_leak():
+    """Fail a test that leaves DuckDB's limit variables changed for the tests after it.
+
+    main() writes --memory-limit / --temp-directory into os.environ; a test that calls it
+    must undo that (the `clean_limits` fixture), or every later test runs under its limit.
+    """
+    before = {name: os.environ.get(name) for name in LIMIT_ENV_VARS}
+    yield
+    after = {name: os.environ.get(name) for name in LIMIT_ENV_VARS}
+    assert after == before, (
+        f"this test left {after} in the environment (was {before}): use the clean_limits "
+        "fixture (tests/gates/test_duckdb_limits.py) or monkeypatch, so it is undone"
+    )
 
 
 @pytest.fixture(scope="session")

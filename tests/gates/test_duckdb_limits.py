@@ -30,9 +30,14 @@ SETTINGS_SQL = (
 
 @pytest.fixture
 def clean_limits(monkeypatch):
-    """Neither variable set; anything a test (or main()) sets is undone afterwards."""
-    monkeypatch.delenv(MEMORY_LIMIT_ENV_VAR, raising=False)
-    monkeypatch.delenv(TEMP_DIRECTORY_ENV_VAR, raising=False)
+    """Neither variable set; anything a test (or main()) sets is undone afterwards.
+
+    `delenv` of an absent variable records nothing to undo, so each is set first: undo then
+    removes it again, whatever main() wrote into os.environ meanwhile.
+    """
+    for name in (MEMORY_LIMIT_ENV_VAR, TEMP_DIRECTORY_ENV_VAR):
+        monkeypatch.setenv(name, "unset by clean_limits")
+        monkeypatch.delenv(name)
     return monkeypatch
 
 
