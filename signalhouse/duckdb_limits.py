@@ -4,16 +4,21 @@ profiles.yml loads it (`plugins: - module: signalhouse.duckdb_limits`). With
 SIGNALHOUSE_MEMORY_LIMIT or SIGNALHOUSE_TEMP_DIRECTORY set (or `--memory-limit` /
 `--temp-directory` given to the CLI), dbt opens the warehouse with DuckDB's memory_limit and
 temp_directory set, as `signalhouse.warehouse.connect` does: DuckDB spills past the limit
-instead of growing. Unset, the connection is opened as without the plugin.
+instead of growing, and under a memory limit glibc's mmap threshold is fixed as the CLI
+fixes it (`warehouse.return_large_frees_to_the_system`), also when dbt is run directly.
+Unset, the connection is opened as without the plugin.
 """
 
 from __future__ import annotations
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from signalhouse.warehouse import duckdb_limits
+from signalhouse.warehouse import duckdb_limits, return_large_frees_to_the_system
 
 
 class Plugin(BasePlugin):
     def update_connection_config(self, creds, config: dict) -> None:
-        config.update(duckdb_limits())
+        limits = duckdb_limits()
+        if "memory_limit" in limits:
+            return_large_frees_to_the_system()
+        config.update(limits)

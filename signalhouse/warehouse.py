@@ -57,8 +57,9 @@ def return_large_frees_to_the_system() -> bool:
     that keep their freed pages: RSS then runs further over DuckDB's memory_limit. Measured
     on 2.2M lines (the 30 largest 10M sample files) ingested by the CLI under a 1 GiB limit,
     three runs each, alternating: peak RSS 1,927 MiB (1,827-2,093) -> 1,749 MiB (1,719-1,826),
-    wall 108 s -> 112 s (103-114; within the runs' noise). The CLI does this when a memory
-    limit is set.
+    wall 108 s -> 112 s (103-114; within the runs' noise). Done whenever a memory limit is
+    set: by the CLI at start, by `connect` and by dbt's connection (the profile's plugin), so
+    `dbt` run directly and notebooks get it too.
     """
     try:
         mallopt = ctypes.CDLL(None).mallopt
@@ -94,7 +95,10 @@ def connect(db_path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnect
             f"warehouse {db_path} does not exist: run `signalhouse ingest` or `make demo` first"
         )
     try:
-        con = duckdb.connect(str(db_path), read_only=read_only, config=duckdb_limits())
+        limits = duckdb_limits()
+        if "memory_limit" in limits:
+            return_large_frees_to_the_system()
+        con = duckdb.connect(str(db_path), read_only=read_only, config=limits)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseLockedError(lock_message(db_path, str(exc))) from exc

@@ -116,6 +116,29 @@ def test_only_a_memory_limit_makes_the_cli_return_large_frees_to_the_system(tmp_
     assert calls == [1]
 
 
+def test_a_memory_limit_makes_our_connections_and_dbts_return_large_frees(tmp_path, clean_limits):
+    """`dbt` run directly and notebooks calling `connect` get what the CLI does."""
+    calls = []
+
+    def record():
+        calls.append(1)
+        return True
+
+    clean_limits.setattr("signalhouse.warehouse.return_large_frees_to_the_system", record)
+    clean_limits.setattr("signalhouse.duckdb_limits.return_large_frees_to_the_system", record)
+    db_path = tmp_path / "w.duckdb"
+    clean_limits.setenv(TEMP_DIRECTORY_ENV_VAR, str(tmp_path / "spill"))
+    our_settings(db_path)
+    dbt_settings(db_path)
+    assert calls == []
+
+    clean_limits.setenv(MEMORY_LIMIT_ENV_VAR, "1GiB")
+    our_settings(db_path)
+    assert calls == [1]
+    dbt_settings(db_path)
+    assert len(calls) >= 2
+
+
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
 def test_glibc_takes_the_fixed_mmap_threshold():
     assert return_large_frees_to_the_system() is True
