@@ -17,25 +17,22 @@ sdk_libraries as (
     select * from {{ ref('sdk_libraries') }}
 ),
 
+{%- if is_incremental() %}
+
+-- Raw rows loaded since the target's newest row, less a safety margin, are read.
+loaded_since as (
+    select
+        coalesce(max(_loaded_at), {{ timestamp_lowest() }})
+        - {{ interval_minutes(var('raw_watermark_lookback_minutes')) }} as loaded_at
+    from {{ this }}
+),
+{%- endif %}
+
 events_in_scope as (
     select *
     from events
     {%- if is_incremental() %}
-    -- Messages with a copy loaded since the last run (less a safety margin): all their
-    -- copies, old and new, are ranked again, so a late file holding an earlier copy wins.
-    where exists (
-        select 1
-        from events as touched
-        where
-            touched.tenant_id = events.tenant_id
-            and touched.message_id = events.message_id
-            and touched._loaded_at >= (
-                select
-                    coalesce(max(_loaded_at), {{ timestamp_lowest() }})
-                    - {{ interval_minutes(var('raw_watermark_lookback_minutes')) }}
-                from {{ this }}
-            )
-    )
+    where _loaded_at >= (select loaded_since.loaded_at from loaded_since)
     {%- endif %}
 ),
 
@@ -44,25 +41,65 @@ events_in_scope as (
 -- is one line of one file version: (_file_sha256, _line_number) is unique in raw.events
 -- (tested on the source); the file's path joins too, so that rows without a sha (dbt unit
 -- test fixtures) still match one to one.
+copies as (
+    select
+        tenant_id,
+        message_id,
+        received_at,
+        _source_file,
+        _line_number,
+        _file_sha256,
+        false as is_kept
+    from events_in_scope
+    {%- if is_incremental() %}
+    -- The copy each touched message keeps so far won against every earlier copy, so the new
+    -- copies are ranked against it alone: history's raw rows are not read again. On a tie
+    -- (the same line, re-read within the safety margin) the kept copy stays, not rewritten.
+    union all
+    select
+        kept.tenant_id,
+        kept.event_id as message_id,
+        kept.received_at,
+        kept._source_file,
+        kept._line_number,
+        null as _file_sha256,
+        true as is_kept
+    from {{ this }} as kept
+    where exists (
+        select 1
+        from events_in_scope
+        where
+            events_in_scope.tenant_id = kept.tenant_id
+            and events_in_scope.message_id = kept.event_id
+    )
+    {%- endif %}
+),
+
 copies_ranked as (
     select
         _file_sha256,
         _source_file,
         _line_number,
+        is_kept,
         row_number() over (
             partition by tenant_id, message_id
-            order by received_at asc nulls last, _source_file asc, _line_number asc
+            order by
+                received_at asc nulls last,
+                _source_file asc,
+                _line_number asc,
+                is_kept desc
         ) as copy_rank
-    from events_in_scope
+    from copies
 ),
 
+-- New copies that win; a message whose kept copy still wins is left as it is.
 first_copies as (
     select
         _file_sha256,
         _source_file,
         _line_number
     from copies_ranked
-    where copy_rank = 1
+    where copy_rank = 1 and not is_kept
 ),
 
 deduplicated as (
