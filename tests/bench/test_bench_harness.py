@@ -126,3 +126,59 @@ def test_a_failed_nightly_says_why_in_the_bench_error(tmp_path):
     with pytest.raises(RuntimeError, match="exit code 2") as failure:
         run_nightly_child(empty, tmp_path / "w" / "warehouse.duckdb")
     assert "no input files found" in str(failure.value)
+
+
+def test_the_incremental_base_looks_loaded_night_by_night(tmp_path):
+    """Each row is loaded the night after its receipt, the same in every table, so staging's
+    lookback before its newest row holds the last night only, not the whole base."""
+    import duckdb
+
+    from signalhouse.bench import _load_as_nightly
+
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("set TimeZone = 'UTC'")
+    con.execute("create schema raw; create schema staging")
+    loaded = "timestamptz '2026-11-24 01:00:00+00'"
+    for table in ("raw.events", "staging.stg_segment__events"):
+        con.execute(
+            f"""
+            create table {table} as
+            select * from (values
+                ('e1', timestamptz '2026-10-12 10:00:00+00', {loaded}),
+                ('e2', timestamptz '2026-11-13 23:59:00+00', {loaded}),
+                ('e3', null, {loaded}),
+                ('e4', timestamptz '2026-11-23 20:00:00+00', {loaded})
+            ) as rows (event_id, received_at, _loaded_at)
+            """
+        )
+    con.execute(f"create table raw.quarantine as select 'q1' as line, {loaded} as _loaded_at")
+    for table in ("raw.files", "raw.ingest_runs"):
+        con.execute(
+            f"create table {table} as select {loaded} as started_at, {loaded} as finished_at"
+        )
+    con.close()
+
+    assert "night after it was received" in _load_as_nightly(db)
+
+    con = duckdb.connect(str(db), read_only=True)
+    con.execute("set TimeZone = 'UTC'")
+    expected = [
+        ("e1", "2026-10-13 03:00:00"),
+        ("e2", "2026-11-14 03:00:00"),
+        # No receipt time, or received too recently for the night after: a day back.
+        ("e3", "2026-11-23 01:00:00"),
+        ("e4", "2026-11-23 01:00:00"),
+    ]
+    for table in ("raw.events", "staging.stg_segment__events"):
+        rows = con.execute(
+            f"select event_id, strftime(_loaded_at, '%Y-%m-%d %H:%M:%S') from {table} order by 1"
+        ).fetchall()
+        assert rows == expected
+    for sql in (
+        "select _loaded_at from raw.quarantine",
+        "select started_at from raw.files",
+        "select finished_at from raw.ingest_runs",
+    ):
+        assert str(con.execute(sql).fetchone()[0]) == "2026-11-23 01:00:00+00:00"
+    con.close()
