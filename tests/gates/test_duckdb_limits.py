@@ -139,6 +139,40 @@ def test_a_memory_limit_makes_our_connections_and_dbts_return_large_frees(tmp_pa
     assert len(calls) >= 2
 
 
+def dbt_threads(db_path) -> list[int]:
+    """How many threads a real `dbt show` runs with (dbt's ConcurrencyLine event)."""
+    from dbt.cli.main import dbtRunner
+
+    from signalhouse.dbt import _release_warehouse, dbt_command
+
+    threads = []
+
+    def listen(event) -> None:
+        if event.info.name == "ConcurrencyLine":
+            threads.append(event.data.num_threads)
+
+    os.environ[DB_ENV_VAR] = str(db_path)
+    try:
+        result = dbtRunner(callbacks=[listen]).invoke(
+            dbt_command(["show", "--inline", "select 1 as one"])
+        )
+    finally:
+        _release_warehouse()
+    assert result.success, result.exception
+    return threads
+
+
+def test_under_a_memory_limit_dbt_builds_one_model_at_a_time(tmp_path, clean_limits):
+    """Two models side by side share one memory_limit: at 10M events under 1 GiB, whichever
+    two heavy marts dbt happened to start together ran out of it (each passes alone)."""
+    db_path = tmp_path / "w.duckdb"
+    assert dbt_threads(db_path) == [2]
+    clean_limits.setenv(TEMP_DIRECTORY_ENV_VAR, str(tmp_path / "spill"))
+    assert dbt_threads(db_path) == [2]
+    clean_limits.setenv(MEMORY_LIMIT_ENV_VAR, "1GiB")
+    assert dbt_threads(db_path) == [1]
+
+
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
 def test_glibc_takes_the_fixed_mmap_threshold():
     assert return_large_frees_to_the_system() is True
