@@ -81,25 +81,30 @@ events_restaged as (
         )
 ),
 
+-- One join on the changed keys, not two EXISTS tests or-ed together: DuckDB runs those as
+-- mark joins over every staged event (1M events + 1 %: 4.0-4.3 -> 3.1-3.6 s, same rows).
+events_changed as (
+    select
+        tenant_id,
+        event_id
+    from events_reattributed
+    union
+    select
+        tenant_id,
+        event_id
+    from events_restaged
+),
+
 events_in_scope as (
     select events.*
     from events
+    left join events_changed
+        on
+            events.tenant_id = events_changed.tenant_id
+            and events.event_id = events_changed.event_id
     where
         {{ 'false' if is_incremental() else 'true' }}
-        or exists (
-            select 1
-            from events_reattributed
-            where
-                events_reattributed.tenant_id = events.tenant_id
-                and events_reattributed.event_id = events.event_id
-        )
-        or exists (
-            select 1
-            from events_restaged
-            where
-                events_restaged.tenant_id = events.tenant_id
-                and events_restaged.event_id = events.event_id
-        )
+        or events_changed.event_id is not null
 ),
 
 events_attributed as (
