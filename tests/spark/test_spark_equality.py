@@ -159,6 +159,7 @@ MART_KEYS = {
     "fct_session_sync_staleness": ("tenant_id", "session_id"),
     "fct_sessions": ("tenant_id", "session_id"),
     "fct_sync_runs": ("tenant_id", "sync_id"),
+    "int_experiment_measured_events": ("tenant_id", "event_id"),
     "int_funnel_attempts_ordered": ("tenant_id", "funnel_id", "attempt_id"),
     "int_product_events_localized": ("tenant_id", "event_id"),
     "rpt_active_users": ("tenant_id", "platform", "activity_date"),

@@ -19,20 +19,8 @@ metric_definitions as (
     select * from {{ ref('experiment_metric_definitions') }}
 ),
 
-analytics_events as (
-    select * from {{ ref('fct_analytics_events') }}
-),
-
-orders as (
-    select * from {{ ref('stg_segment__orders') }}
-),
-
-recommendations as (
-    select * from {{ ref('stg_segment__recommendations') }}
-),
-
-recommendation_clicks as (
-    select * from {{ ref('stg_segment__recommendation_clicks') }}
+measured_events as (
+    select * from {{ ref('int_experiment_measured_events') }}
 ),
 
 analyzed_assignments as (
@@ -56,44 +44,6 @@ analyzed_assignments as (
             assignments.tenant_id = experiments.tenant_id
             and assignments.experiment_id = experiments.experiment_id
     where assignments.is_analyzed
-),
-
--- Every event a metric counts, with its person (events analytics may count only).
-measured_events as (
-    select
-        analytics_events.tenant_id,
-        analytics_events.person_id,
-        analytics_events.event_at,
-        analytics_events.session_id,
-        orders.revenue,
-        orders.currency,
-        case
-            when orders.event_id is not null then 'order'
-            when recommendations.event_id is not null then 'rec_request'
-            when recommendation_clicks.event_id is not null then 'rec_click'
-            else 'session_event'
-        end as measure
-    from analytics_events
-    left join orders
-        on
-            analytics_events.tenant_id = orders.tenant_id
-            and analytics_events.event_id = orders.event_id
-    left join recommendations
-        on
-            analytics_events.tenant_id = recommendations.tenant_id
-            and analytics_events.event_id = recommendations.event_id
-    left join recommendation_clicks
-        on
-            analytics_events.tenant_id = recommendation_clicks.tenant_id
-            and analytics_events.event_id = recommendation_clicks.event_id
-    where
-        analytics_events.person_id is not null
-        and (
-            orders.event_id is not null
-            or recommendations.event_id is not null
-            or recommendation_clicks.event_id is not null
-            or analytics_events.session_id is not null
-        )
 ),
 
 events_in_periods as (

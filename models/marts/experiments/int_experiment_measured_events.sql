@@ -1,0 +1,63 @@
+-- Every analytics event an experiment metric counts, with its person and what it measures.
+-- A table of its own: built in the same query as fct_experiment_person_metrics'
+-- per-person-and-session aggregate, its three joins' hash tables stayed in memory while the
+-- aggregate ran, and at 10M events that ran out of a 1 GiB memory limit (issue #12).
+with
+
+analytics_events as (
+    select * from {{ ref('fct_analytics_events') }}
+),
+
+orders as (
+    select * from {{ ref('stg_segment__orders') }}
+),
+
+recommendations as (
+    select * from {{ ref('stg_segment__recommendations') }}
+),
+
+recommendation_clicks as (
+    select * from {{ ref('stg_segment__recommendation_clicks') }}
+),
+
+-- Events analytics may count only, with a person: orders, recommendation requests and
+-- clicks, and any other event of a session (sessions are counted from them).
+measured_events as (
+    select
+        analytics_events.tenant_id,
+        analytics_events.event_id,
+        analytics_events.person_id,
+        analytics_events.event_at,
+        analytics_events.session_id,
+        orders.revenue,
+        orders.currency,
+        case
+            when orders.event_id is not null then 'order'
+            when recommendations.event_id is not null then 'rec_request'
+            when recommendation_clicks.event_id is not null then 'rec_click'
+            else 'session_event'
+        end as measure
+    from analytics_events
+    left join orders
+        on
+            analytics_events.tenant_id = orders.tenant_id
+            and analytics_events.event_id = orders.event_id
+    left join recommendations
+        on
+            analytics_events.tenant_id = recommendations.tenant_id
+            and analytics_events.event_id = recommendations.event_id
+    left join recommendation_clicks
+        on
+            analytics_events.tenant_id = recommendation_clicks.tenant_id
+            and analytics_events.event_id = recommendation_clicks.event_id
+    where
+        analytics_events.person_id is not null
+        and (
+            orders.event_id is not null
+            or recommendations.event_id is not null
+            or recommendation_clicks.event_id is not null
+            or analytics_events.session_id is not null
+        )
+)
+
+select * from measured_events
