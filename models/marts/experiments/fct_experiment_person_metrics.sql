@@ -160,9 +160,11 @@ metrics_unpivoted as (
         {{ experiment_measure('metric_definitions.denominator', 'pre_') }}
             as pre_denominator_value
     from persons_measured
-    -- The variant and platform join back here, once per person: as group keys of the two
-    -- aggregates above they made them run out of memory at 10M events under 1 GiB with
-    -- DuckDB's two threads (issue #12; one person, one assignment, so nothing changes).
+    -- The variant and platform join back here, once per person (one person, one
+    -- assignment, so nothing changes). As group keys of the two aggregates above they ran
+    -- out of memory at 10M events under 1 GiB; so did the four keys alone later, until the
+    -- joins became int_experiment_measured_events, so this join-back may no longer be needed
+    -- (not measured; issue #12).
     inner join analyzed_assignments
         on
             persons_measured.tenant_id = analyzed_assignments.tenant_id

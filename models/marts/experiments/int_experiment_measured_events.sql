@@ -1,7 +1,8 @@
 -- Every analytics event an experiment metric counts, with its person and what it measures.
--- A table of its own: built in the same query as fct_experiment_person_metrics'
--- per-person-and-session aggregate, its three joins' hash tables stayed in memory while the
--- aggregate ran, and at 10M events that ran out of a 1 GiB memory limit (issue #12).
+-- A table of its own: in the same query as fct_experiment_person_metrics'
+-- per-person-and-session aggregate, any aggregate over those groups ran out of a 1 GiB
+-- memory limit at 10M events with DuckDB's two threads; with these joins materialized first
+-- it passed (issue #12). That the joins' hash tables were what filled memory is a guess.
 with
 
 analytics_events as (
