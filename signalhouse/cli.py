@@ -32,9 +32,8 @@ from signalhouse.warehouse import (
     TEMP_DIRECTORY_ENV_VAR,
     WarehouseLockedError,
     WarehouseSettingError,
-    duckdb_limits,
+    connection_limits,
     resolve_db_path,
-    return_large_frees_to_the_system,
 )
 
 EXIT_OK = 0
@@ -87,8 +86,7 @@ def _apply_duckdb_limits(args: argparse.Namespace) -> None:
         os.environ[MEMORY_LIMIT_ENV_VAR] = args.memory_limit
     if getattr(args, "temp_directory", None):
         os.environ[TEMP_DIRECTORY_ENV_VAR] = str(args.temp_directory)
-    if duckdb_limits().get("memory_limit"):
-        return_large_frees_to_the_system()
+    connection_limits()
 
 
 def build_parser() -> argparse.ArgumentParser:

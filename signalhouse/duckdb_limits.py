@@ -5,7 +5,7 @@ SIGNALHOUSE_MEMORY_LIMIT or SIGNALHOUSE_TEMP_DIRECTORY set (or `--memory-limit` 
 `--temp-directory` given to the CLI), dbt opens the warehouse with DuckDB's memory_limit and
 temp_directory set, as `signalhouse.warehouse.connect` does: DuckDB spills past the limit
 instead of growing, and under a memory limit glibc's mmap threshold is fixed as the CLI
-fixes it (`warehouse.return_large_frees_to_the_system`), also when dbt is run directly.
+fixes it (`warehouse.connection_limits`, shared by all three), also when dbt is run directly.
 Unset, the connection is opened as without the plugin.
 """
 
@@ -13,12 +13,9 @@ from __future__ import annotations
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from signalhouse.warehouse import duckdb_limits, return_large_frees_to_the_system
+from signalhouse.warehouse import connection_limits
 
 
 class Plugin(BasePlugin):
     def update_connection_config(self, creds, config: dict) -> None:
-        limits = duckdb_limits()
-        if "memory_limit" in limits:
-            return_large_frees_to_the_system()
-        config.update(limits)
+        config.update(connection_limits())

@@ -68,6 +68,16 @@ def return_large_frees_to_the_system() -> bool:
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
 
 
+def connection_limits() -> dict[str, str]:
+    """What every connection of a command opens with, ours (`connect`), dbt's (the profile's
+    plugin) and the CLI's at start: `duckdb_limits()`, and under a memory limit glibc's mmap
+    threshold fixed for this process first (`return_large_frees_to_the_system`)."""
+    limits = duckdb_limits()
+    if "memory_limit" in limits:
+        return_large_frees_to_the_system()
+    return limits
+
+
 @functools.cache
 def _check_memory_limit(memory: str) -> None:
     try:
@@ -86,7 +96,7 @@ def resolve_db_path(db: str | os.PathLike[str] | None = None) -> Path:
 
 
 def connect(db_path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse pinned to UTC, with the environment's DuckDB limits (duckdb_limits);
+    """Open the warehouse pinned to UTC, with the environment's DuckDB limits (connection_limits);
     raise WarehouseLockedError if another process holds it."""
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,10 +105,7 @@ def connect(db_path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnect
             f"warehouse {db_path} does not exist: run `signalhouse ingest` or `make demo` first"
         )
     try:
-        limits = duckdb_limits()
-        if "memory_limit" in limits:
-            return_large_frees_to_the_system()
-        con = duckdb.connect(str(db_path), read_only=read_only, config=limits)
+        con = duckdb.connect(str(db_path), read_only=read_only, config=connection_limits())
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseLockedError(lock_message(db_path, str(exc))) from exc

@@ -104,7 +104,7 @@ def test_the_cli_flags_set_the_limits_for_the_whole_command(tmp_path, clean_limi
 def test_only_a_memory_limit_makes_the_cli_return_large_frees_to_the_system(tmp_path, clean_limits):
     calls = []
     clean_limits.setattr(
-        "signalhouse.cli.return_large_frees_to_the_system", lambda: calls.append(1) or True
+        "signalhouse.warehouse.return_large_frees_to_the_system", lambda: calls.append(1) or True
     )
     (tmp_path / "empty").mkdir()
     argv = ["ingest", str(tmp_path / "empty"), "--db", str(tmp_path / "w.duckdb")]
@@ -113,7 +113,7 @@ def test_only_a_memory_limit_makes_the_cli_return_large_frees_to_the_system(tmp_
     assert main([*argv, "--temp-directory", str(tmp_path / "spill")]) == EXIT_USAGE
     assert calls == []
     assert main([*argv, "--memory-limit", "512MiB"]) == EXIT_USAGE
-    assert calls == [1]
+    assert calls
 
 
 def test_a_memory_limit_makes_our_connections_and_dbts_return_large_frees(tmp_path, clean_limits):
@@ -125,7 +125,6 @@ def test_a_memory_limit_makes_our_connections_and_dbts_return_large_frees(tmp_pa
         return True
 
     clean_limits.setattr("signalhouse.warehouse.return_large_frees_to_the_system", record)
-    clean_limits.setattr("signalhouse.duckdb_limits.return_large_frees_to_the_system", record)
     db_path = tmp_path / "w.duckdb"
     clean_limits.setenv(TEMP_DIRECTORY_ENV_VAR, str(tmp_path / "spill"))
     our_settings(db_path)
