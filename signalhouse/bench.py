@@ -338,29 +338,42 @@ def run_nightly_child(
             f"log ({log}, copied to the results directory as the bench stops):\n" + "\n".join(tail)
         )
     phases = _last_phases(db)
-    # ru_maxrss is in KiB on Linux. The nightly resets the high-water mark at each phase, so
-    # the run's peak is the larger of the exit figure and the largest phase's.
-    by_phase = phases["peak_rss_mib_by_phase"].values()
-    peak_rss = max(usage.ru_maxrss * 1024, max(by_phase, default=0) << 20)
     return {
         "seconds": seconds,
         "exit_code": child.returncode,
         "published": child.returncode == 0,
-        "peak_rss_bytes": peak_rss,
+        "peak_rss_bytes": child_peak_rss_bytes(usage.ru_maxrss, phases),
         **phases,
     }
 
 
+def child_peak_rss_bytes(ru_maxrss: int, phases: dict) -> int:
+    """The nightly child's peak RSS: the largest of its phases' own peaks where it measured
+    them (Linux), else its `ru_maxrss` (KiB on Linux, bytes on macOS).
+
+    The child's `ru_maxrss` alone overstates it: at exec, Linux folds the high-water mark of
+    the memory the child was spawned from (this bench process's own peak, e.g. the pandas
+    stage's frames) into the child's. A memory-limited 1M nightly whose phases peaked at
+    1,695 MiB had an `ru_maxrss` of 5,642 MiB after the pandas stage. The phases span the
+    whole run but the child's start-up (imports, below any phase's peak).
+    """
+    by_phase = phases["peak_rss_mib_by_phase"].values()
+    if phases.get("peak_rss_per_phase") and by_phase:
+        return max(by_phase) << 20
+    return ru_maxrss if sys.platform == "darwin" else ru_maxrss * 1024
+
+
 def _last_phases(db: Path) -> dict[str, dict]:
-    """The wall-clock seconds per phase of the newest nightly on `db` and the child's peak
-    RSS (MiB) within each phase (its run manifest)."""
+    """The wall-clock seconds per phase of the newest nightly on `db`, the child's peak RSS
+    (MiB) within each phase, and whether those are each phase's own (its run manifest)."""
     manifests = sorted((db.parent / "runs").glob("*/manifest.json"))
     if not manifests:
-        return {"phases": {}, "peak_rss_mib_by_phase": {}}
+        return {"phases": {}, "peak_rss_mib_by_phase": {}, "peak_rss_per_phase": False}
     manifest = json.loads(manifests[-1].read_text())
     return {
         "phases": manifest.get("phases") or {},
         "peak_rss_mib_by_phase": manifest.get("peak_rss_mib_by_phase") or {},
+        "peak_rss_per_phase": bool(manifest.get("peak_rss_per_phase")),
     }
 
 

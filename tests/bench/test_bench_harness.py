@@ -8,6 +8,9 @@ step on the same kept events. Speed is measured by `signalhouse bench` only.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -49,8 +52,27 @@ def test_parse_size():
         parse_size("lots")
 
 
+def _raise_own_peak_rss(mib: int) -> None:
+    """Touch `mib` MiB and free them: this process's RSS high-water mark is at least that."""
+    block = bytearray(mib << 20)
+    for page in range(0, len(block), 4096):
+        block[page] = 1
+    del block
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="how Linux accounts a child's ru_maxrss")
+def test_a_childs_ru_maxrss_includes_the_peak_of_the_process_that_spawned_it():
+    """Why the bench takes the nightly's peak from its phases, not from wait4's ru_maxrss."""
+    _raise_own_peak_rss(512)
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    _, _, usage = os.wait4(child.pid, 0)
+    assert usage.ru_maxrss >= 512 * 1024
+
+
 @pytest.mark.slow
 def test_bench_runs_every_stage_and_funnels_agree(tmp_path):
+    # The nightly child's peak must be its own, whatever this process's was.
+    _raise_own_peak_rss(1024)
     result = run_bench(
         sizes=[2_000],
         repeat=1,
@@ -75,6 +97,7 @@ def test_bench_runs_every_stage_and_funnels_agree(tmp_path):
     peaks = size["peak RSS MiB by phase (last full nightly)"]
     assert list(peaks) == list(phases) and "dbt build" in phases
     assert min(peaks.values()) > 0
+    assert size["nightly peak RSS bytes, unlimited"] == max(peaks.values()) << 20
     slow = size["dbt slowest nodes (last full nightly)"]
     assert slow[0]["node"] == "(all nodes, summed)" and slow[0]["seconds"] > 0
 
