@@ -139,3 +139,68 @@ def test_merges_across_nights_are_recorded_and_a_full_refresh_starts_afresh(hist
         latest[row[:3]] = row[3]
     current = {row[:3]: row[3] for row in after_last_night["marts.dim_identity_map"]}
     assert latest == current
+
+
+STAGED_TABLES = ("stg_segment__events", "stg_segment__tracks", "stg_segment__views")
+
+
+def _line(message_id: str, kind: str, received_at: str, **fields) -> str:
+    name = {"event": "Feature Used"} if kind == "track" else {"name": "Home"}
+    return json.dumps(
+        {
+            "type": kind,
+            "messageId": message_id,
+            "anonymousId": "a1",
+            "timestamp": "2026-10-12T10:00:00Z",
+            "receivedAt": received_at,
+            "properties": {},
+            **name,
+            **fields,
+        }
+    )
+
+
+def _staged(db: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {
+            table: con.execute(
+                f"select * exclude (_loaded_at) from staging.{table} order by all"
+            ).fetchall()
+            for table in ("stg_segment__tracks", "stg_segment__views")
+        }
+    finally:
+        con.close()
+
+
+def test_an_event_whose_kept_copy_changes_type_moves_between_staged_tables(tmp_path):
+    """A late copy received earlier than the kept one wins staging's dedup; when it is of
+    another type, the incremental typed tables must drop the old row, not keep both."""
+    first, late = tmp_path / "night1" / "a.jsonl", tmp_path / "night2" / "b.jsonl"
+    first.parent.mkdir()
+    late.parent.mkdir()
+    first.write_text(
+        _line("m1", "track", "2026-10-12T10:00:05Z")
+        + "\n"
+        + _line("m2", "page", "2026-10-12T09:00:05Z")
+        + "\n"
+    )
+    late.write_text(_line("m1", "page", "2026-10-12T10:00:01Z") + "\n")
+    nightly, full = tmp_path / "nightly.duckdb", tmp_path / "full.duckdb"
+    select = ["--select", *STAGED_TABLES]
+    with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
+        patch.setenv("SIGNALHOUSE_PII_KEY", "incremental-test-key")
+        warnings.simplefilter("ignore")
+        for db in (nightly, full):
+            ingest_paths([first.parent], db, tenant="t")
+            assert run_dbt(["seed", "--select", "sdk_libraries"], db).success
+        assert run_dbt(["run", *select], nightly, vars=NO_LOOKBACK).success
+        before = _staged(nightly)
+        ingest_paths([late.parent], nightly, tenant="t")
+        assert run_dbt(["run", *select], nightly, vars=NO_LOOKBACK).success
+        ingest_paths([late.parent], full, tenant="t")
+        assert run_dbt(["run", "--full-refresh", *select], full).success
+    after, expected = _staged(nightly), _staged(full)
+    assert len(before["stg_segment__tracks"]) == 1 and len(before["stg_segment__views"]) == 1
+    assert after["stg_segment__tracks"] == [] and len(after["stg_segment__views"]) == 2
+    assert after == expected
