@@ -6,24 +6,31 @@
 {% macro staged_events_in_scope(staged_events) -%}
     select * from {{ staged_events }}
     {%- if is_incremental() %}
-    where _loaded_at >= (
-        select
-            coalesce(max(written._loaded_at), {{ timestamp_lowest() }})
-            - {{ interval_minutes(var('raw_watermark_lookback_minutes')) }}
-        from {{ this }} as written
-    )
+    where _loaded_at >= {{ loaded_watermark(this) }}
     {%- endif %}
 {%- endmacro %}
 
-{#- Pre-hook of such a model: its rows of the events in scope go first, so an event whose
-    kept copy is no longer of the model's kind (a late, earlier-received copy of another
-    type) leaves it; delete+insert alone would keep the old row. Nothing on a first build. -#}
+{#- Pre-hook of such a model: its rows of the events in scope that staging has rewritten since
+    (a newer `_loaded_at`) go first, so an event whose kept copy is no longer of the model's
+    kind (a late, earlier-received copy of another type) leaves it; delete+insert alone would
+    keep the old row. Rows staging did not rewrite stay: deleting them too would lower the
+    model's newest `_loaded_at`, and with it widen the run's scope to the load before. Nothing
+    on a first build; a clear error on a table built before it carried `_loaded_at`. -#}
 {% macro staged_events_in_scope_deleted(staged_events) -%}
     {%- if is_incremental() -%}
-    delete from {{ this }}
-    where (tenant_id, event_id) in (
-        select in_scope.tenant_id, in_scope.event_id
-        from ({{ staged_events_in_scope(staged_events) }}) as in_scope
-    )
+    {%- set written_columns = adapter.get_columns_in_relation(this) | map(attribute='name')
+        | map('lower') | list -%}
+    {%- if '_loaded_at' not in written_columns -%}
+        {{ exceptions.raise_compiler_error(
+            this ~ ' has no _loaded_at column: it was built before it became incremental. '
+            ~ 'Rebuild it once with `dbt run --full-refresh --select ' ~ this.identifier ~ '`.'
+        ) }}
+    {%- endif -%}
+    delete from {{ this }} as written
+    using ({{ staged_events_in_scope(staged_events) }}) as in_scope
+    where
+        written.tenant_id = in_scope.tenant_id
+        and written.event_id = in_scope.event_id
+        and written._loaded_at < in_scope._loaded_at
     {%- endif -%}
 {%- endmacro %}

@@ -141,7 +141,12 @@ def test_merges_across_nights_are_recorded_and_a_full_refresh_starts_afresh(hist
     assert latest == current
 
 
-STAGED_TABLES = ("stg_segment__events", "stg_segment__tracks", "stg_segment__views")
+STAGED_TABLES = (
+    "stg_segment__events",
+    "stg_segment__tracks",
+    "stg_segment__views",
+    "stg_segment__orders",
+)
 
 
 def _line(message_id: str, kind: str, received_at: str, **fields) -> str:
@@ -167,7 +172,7 @@ def _staged(db: Path) -> dict[str, list[tuple]]:
             table: con.execute(
                 f"select * exclude (_loaded_at) from staging.{table} order by all"
             ).fetchall()
-            for table in ("stg_segment__tracks", "stg_segment__views")
+            for table in STAGED_TABLES[1:]
         }
     finally:
         con.close()
@@ -175,7 +180,8 @@ def _staged(db: Path) -> dict[str, list[tuple]]:
 
 def test_an_event_whose_kept_copy_changes_type_moves_between_staged_tables(tmp_path):
     """A late copy received earlier than the kept one wins staging's dedup; when it is of
-    another type, the incremental typed tables must drop the old row, not keep both."""
+    another type (or name), the incremental typed tables must drop the old row, not keep
+    both."""
     first, late = tmp_path / "night1" / "a.jsonl", tmp_path / "night2" / "b.jsonl"
     first.parent.mkdir()
     late.parent.mkdir()
@@ -184,8 +190,15 @@ def test_an_event_whose_kept_copy_changes_type_moves_between_staged_tables(tmp_p
         + "\n"
         + _line("m2", "page", "2026-10-12T09:00:05Z")
         + "\n"
+        + _line("m3", "track", "2026-10-12T10:00:05Z", event="Order Completed")
+        + "\n"
     )
-    late.write_text(_line("m1", "page", "2026-10-12T10:00:01Z") + "\n")
+    late.write_text(
+        _line("m1", "page", "2026-10-12T10:00:01Z")
+        + "\n"
+        + _line("m3", "track", "2026-10-12T10:00:01Z")
+        + "\n"
+    )
     nightly, full = tmp_path / "nightly.duckdb", tmp_path / "full.duckdb"
     select = ["--select", *STAGED_TABLES]
     with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
@@ -201,6 +214,77 @@ def test_an_event_whose_kept_copy_changes_type_moves_between_staged_tables(tmp_p
         ingest_paths([late.parent], full, tenant="t")
         assert run_dbt(["run", "--full-refresh", *select], full).success
     after, expected = _staged(nightly), _staged(full)
-    assert len(before["stg_segment__tracks"]) == 1 and len(before["stg_segment__views"]) == 1
-    assert after["stg_segment__tracks"] == [] and len(after["stg_segment__views"]) == 2
+    assert [len(before[table]) for table in STAGED_TABLES[1:]] == [2, 1, 1]
+    assert [len(after[table]) for table in STAGED_TABLES[1:]] == [1, 2, 0]
+    # m3 stays a track, now named after its winning copy.
+    assert "Feature Used" in after["stg_segment__tracks"][0]
     assert after == expected
+
+
+def test_an_edited_enum_seed_reaches_rows_staged_before(tmp_path):
+    """The incremental typed tables keep old rows; their post-hook must give those rows the
+    normalized value the edited seed gives now, as a full refresh would."""
+    night, later = tmp_path / "night1" / "a.jsonl", tmp_path / "night2" / "b.jsonl"
+    night.parent.mkdir()
+    later.parent.mkdir()
+    later.write_text(
+        _line(
+            "m4",
+            "track",
+            "2026-10-12T11:00:05Z",
+            event="API Request",
+            properties={"method": "post"},
+        )
+        + "\n"
+    )
+    night.write_text(
+        "".join(
+            _line(
+                message_id,
+                "track",
+                "2026-10-12T10:00:05Z",
+                event="API Request",
+                properties={"method": method},
+            )
+            + "\n"
+            for message_id, method in (("m1", "get"), ("m2", " Fetch"), ("m3", None))
+        )
+    )
+    db = tmp_path / "nightly.duckdb"
+    select = ["--select", "stg_segment__events", "stg_segment__api_requests"]
+
+    def methods() -> list[tuple]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return con.execute(
+                "select event_id, http_method_raw, http_method "
+                "from staging.stg_segment__api_requests order by event_id"
+            ).fetchall()
+        finally:
+            con.close()
+
+    with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
+        patch.setenv("SIGNALHOUSE_PII_KEY", "incremental-test-key")
+        warnings.simplefilter("ignore")
+        ingest_paths([night.parent], db, tenant="t")
+        seeds = ["seed", "--select", "sdk_libraries", "enum_http_methods"]
+        assert run_dbt(seeds, db).success
+        assert run_dbt(["run", *select], db, vars=NO_LOOKBACK).success
+        before = methods()
+        # A later night: the rows of the first are out of the next runs' scope.
+        ingest_paths([later.parent], db, tenant="t")
+        assert run_dbt(["run", *select], db, vars=NO_LOOKBACK).success
+        # The seed edited and loaded again: "fetch" is now known, "get" no longer is.
+        con = duckdb.connect(str(db))
+        try:
+            con.execute("insert into staging.enum_http_methods values ('fetch', 'GET')")
+            con.execute("delete from staging.enum_http_methods where raw_value = 'get'")
+        finally:
+            con.close()
+        assert run_dbt(["run", *select], db, vars=NO_LOOKBACK).success
+        after = methods()
+        assert run_dbt(["run", "--full-refresh", *select], db).success
+        refreshed = methods()
+    assert [row[2] for row in before] == ["GET", "unknown", None]
+    assert [row[2] for row in after] == ["unknown", "GET", None, "POST"]
+    assert after == refreshed

@@ -73,12 +73,7 @@ events_restaged as (
     from events
     where
         {{ 'true' if is_incremental() else 'false' }}
-        and _loaded_at >= (
-            select
-                coalesce(max(written._loaded_at), {{ timestamp_lowest() }})
-                - {{ interval_minutes(var('raw_watermark_lookback_minutes')) }}
-            from {{ this if is_incremental() else 'events' }} as written
-        )
+        and _loaded_at >= {{ loaded_watermark(this if is_incremental() else 'events') }}
 ),
 
 -- One join on the changed keys, not two EXISTS tests or-ed together: DuckDB runs those as

@@ -1,7 +1,12 @@
+-- Incremental: a run derives again the events staged since its newest row (less the raw
+-- lookback); its pre-hook first deletes their rows, so an event whose kept copy is no longer
+-- an alias leaves the table (macro staged_events_derived_config).
+{{ staged_events_derived_config() }}
+
 with
 
 events as (
-    select * from {{ ref('stg_segment__events') }}
+    {{ staged_events_in_scope(ref('stg_segment__events')) }}
 ),
 
 aliases_filtered as (
@@ -13,7 +18,8 @@ aliases_filtered as (
         anonymous_id,
         user_id,
         previous_id,
-        platform
+        platform,
+        _loaded_at
     from events
     where event_type = 'alias'
 )

@@ -1,7 +1,15 @@
+-- Incremental: a run derives again the events staged since its newest row (less the raw lookback);
+-- its pre-hook first deletes their rows, so an event whose kept copy is no longer an API request
+-- leaves the table (macro staged_events_derived_config). Its post-hook gives rows written earlier
+-- the http_method their seed gives now.
+{{ staged_events_derived_config(post_hook=[
+    "{{ enum_values_renormalized('http_method', 'http_method_raw', ref('enum_http_methods')) }}",
+]) }}
+
 with
 
 events as (
-    select * from {{ ref('stg_segment__events') }}
+    {{ staged_events_in_scope(ref('stg_segment__events')) }}
 ),
 
 http_methods as (
@@ -41,6 +49,7 @@ properties_unpacked as (
         anonymous_id,
         user_id,
         platform,
+        _loaded_at,
         unpacked['properties']['request_id'] as request_id,
         unpacked['properties']['account_id'] as account_id,
         unpacked['properties']['api_key_id'] as api_key_id,

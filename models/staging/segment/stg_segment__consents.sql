@@ -1,7 +1,12 @@
+-- Incremental: a run derives again the events staged since its newest row (less the raw
+-- lookback); its pre-hook first deletes their rows, so an event whose kept copy is no longer
+-- a consent update leaves the table (macro staged_events_derived_config).
+{{ staged_events_derived_config() }}
+
 with
 
 events as (
-    select * from {{ ref('stg_segment__events') }}
+    {{ staged_events_in_scope(ref('stg_segment__events')) }}
 ),
 
 consents_filtered as (
@@ -30,6 +35,7 @@ properties_unpacked as (
         anonymous_id,
         user_id,
         platform,
+        _loaded_at,
         {{ list_transform(
             "unpacked['properties']['categories_granted']", 'category', 'lower(trim(category))'
         ) }} as categories_granted,

@@ -1,7 +1,17 @@
+-- Incremental: a run derives again the events staged since its newest row (less the raw lookback);
+-- its pre-hook first deletes their rows, so an event whose kept copy is no longer an e-mail event
+-- leaves the table (macro staged_events_derived_config). Its post-hook gives rows written earlier
+-- the bounce_type their seed gives now.
+{{ staged_events_derived_config(post_hook=[
+    "{{ enum_values_renormalized(
+        'bounce_type', 'bounce_type_raw', ref('enum_email_bounce_types')
+    ) }}",
+]) }}
+
 with
 
 events as (
-    select * from {{ ref('stg_segment__events') }}
+    {{ staged_events_in_scope(ref('stg_segment__events')) }}
 ),
 
 email_bounce_types as (
@@ -52,6 +62,7 @@ properties_unpacked as (
         anonymous_id,
         user_id,
         platform,
+        _loaded_at,
         unpacked['properties']['email_message_id'] as email_message_id,
         unpacked['properties']['campaign_id'] as campaign_id,
         unpacked['properties']['subject_variant'] as subject_variant,

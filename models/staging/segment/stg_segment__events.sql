@@ -17,22 +17,12 @@ sdk_libraries as (
     select * from {{ ref('sdk_libraries') }}
 ),
 
-{%- if is_incremental() %}
-
--- Raw rows loaded since the target's newest row, less a safety margin, are read.
-loaded_since as (
-    select
-        coalesce(max(_loaded_at), {{ timestamp_lowest() }})
-        - {{ interval_minutes(var('raw_watermark_lookback_minutes')) }} as loaded_at
-    from {{ this }}
-),
-{%- endif %}
-
+-- Incremental: raw rows loaded since the target's newest row, less a safety margin, are read.
 events_in_scope as (
     select *
     from events
     {%- if is_incremental() %}
-    where _loaded_at >= (select loaded_since.loaded_at from loaded_since)
+    where _loaded_at >= {{ loaded_watermark(this) }}
     {%- endif %}
 ),
 

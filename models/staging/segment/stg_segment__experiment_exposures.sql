@@ -1,7 +1,12 @@
+-- Incremental: a run derives again the events staged since its newest row (less the raw
+-- lookback); its pre-hook first deletes their rows, so an event whose kept copy is no longer
+-- an experiment exposure leaves the table (macro staged_events_derived_config).
+{{ staged_events_derived_config() }}
+
 with
 
 events as (
-    select * from {{ ref('stg_segment__events') }}
+    {{ staged_events_in_scope(ref('stg_segment__events')) }}
 ),
 
 exposures_filtered as (
@@ -27,6 +32,7 @@ properties_unpacked as (
         anonymous_id,
         user_id,
         platform,
+        _loaded_at,
         unpacked['properties']['experiment_id'] as experiment_id,
         unpacked['properties']['variant_id'] as variant_id
     from properties_parsed

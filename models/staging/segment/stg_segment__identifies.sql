@@ -1,7 +1,12 @@
+-- Incremental: a run derives again the events staged since its newest row (less the raw
+-- lookback); its pre-hook first deletes their rows, so an event whose kept copy is no longer
+-- an identify leaves the table (macro staged_events_derived_config).
+{{ staged_events_derived_config() }}
+
 with
 
 events as (
-    select * from {{ ref('stg_segment__events') }}
+    {{ staged_events_in_scope(ref('stg_segment__events')) }}
 ),
 
 identifies_filtered as (
@@ -32,6 +37,7 @@ traits_unpacked as (
         anonymous_id,
         user_id,
         platform,
+        _loaded_at,
         email_hash,
         unpacked['traits']['phone'] as phone_hash,
         unpacked['traits']['name'] as person_name,

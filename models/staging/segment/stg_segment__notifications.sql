@@ -1,7 +1,18 @@
+-- Incremental: a run derives again the events staged since its newest row (less the raw lookback);
+-- its pre-hook first deletes their rows, so an event whose kept copy is no longer a notification
+-- event leaves the table (macro staged_events_derived_config). Its post-hook gives rows written
+-- earlier the channel and fallback_channel their seed gives now.
+{{ staged_events_derived_config(post_hook=[
+    "{{ enum_values_renormalized('channel', 'channel_raw', ref('enum_notification_channels')) }}",
+    "{{ enum_values_renormalized(
+        'fallback_channel', 'fallback_channel_raw', ref('enum_notification_channels')
+    ) }}",
+]) }}
+
 with
 
 events as (
-    select * from {{ ref('stg_segment__events') }}
+    {{ staged_events_in_scope(ref('stg_segment__events')) }}
 ),
 
 notification_channels as (
@@ -48,6 +59,7 @@ properties_unpacked as (
         anonymous_id,
         user_id,
         platform,
+        _loaded_at,
         is_background,
         unpacked['properties']['notification_id'] as notification_id,
         unpacked['properties']['campaign_id'] as campaign_id,

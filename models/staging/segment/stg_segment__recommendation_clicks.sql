@@ -1,7 +1,12 @@
+-- Incremental: a run derives again the events staged since its newest row (less the raw
+-- lookback); its pre-hook first deletes their rows, so an event whose kept copy is no longer
+-- a recommendation click leaves the table (macro staged_events_derived_config).
+{{ staged_events_derived_config() }}
+
 with
 
 events as (
-    select * from {{ ref('stg_segment__events') }}
+    {{ staged_events_in_scope(ref('stg_segment__events')) }}
 ),
 
 clicks_filtered as (
@@ -33,6 +38,7 @@ properties_unpacked as (
         anonymous_id,
         user_id,
         platform,
+        _loaded_at,
         unpacked['properties']['request_id'] as request_id,
         unpacked['properties']['item_id'] as item_id,
         unpacked['properties']['rank'] as rank,

@@ -1,7 +1,12 @@
+-- Incremental: a run derives again the events staged since its newest row (less the raw
+-- lookback); its pre-hook first deletes their rows, so an event whose kept copy is no longer
+-- a served recommendation leaves the table (macro staged_events_derived_config).
+{{ staged_events_derived_config() }}
+
 with
 
 events as (
-    select * from {{ ref('stg_segment__events') }}
+    {{ staged_events_in_scope(ref('stg_segment__events')) }}
 ),
 
 recommendations_filtered as (
@@ -36,6 +41,7 @@ properties_unpacked as (
         anonymous_id,
         user_id,
         platform,
+        _loaded_at,
         unpacked['properties']['request_id'] as request_id,
         unpacked['properties']['surface'] as surface,
         unpacked['properties']['model_version'] as model_version,

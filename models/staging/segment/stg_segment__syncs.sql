@@ -1,7 +1,17 @@
+-- Incremental: a run derives again the events staged since its newest row (less the raw lookback);
+-- its pre-hook first deletes their rows, so an event whose kept copy is no longer a sync event
+-- leaves the table (macro staged_events_derived_config). Its post-hook gives rows written earlier
+-- the connectivity their seed gives now.
+{{ staged_events_derived_config(post_hook=[
+    "{{ enum_values_renormalized(
+        'connectivity', 'connectivity_raw', ref('enum_sync_connectivity')
+    ) }}",
+]) }}
+
 with
 
 events as (
-    select * from {{ ref('stg_segment__events') }}
+    {{ staged_events_in_scope(ref('stg_segment__events')) }}
 ),
 
 sync_connectivity as (
@@ -54,6 +64,7 @@ properties_unpacked as (
         anonymous_id,
         user_id,
         platform,
+        _loaded_at,
         unpacked['context']['app']['version'] as app_version,
         unpacked['properties']['sync_id'] as sync_id,
         unpacked['properties']['trigger'] as sync_trigger,

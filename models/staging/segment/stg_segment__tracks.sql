@@ -2,15 +2,7 @@
 -- lookback); its pre-hook first deletes their rows, so an event whose kept copy is no longer
 -- a track leaves the table. Read by no model: rebuilt whole, it was 21-29 s of a 10M night.
 -- Spark keeps the view it had (the staging tables there are views).
-{{
-    config(
-        materialized='view' if target.type == 'spark' else incremental_materialization(),
-        incremental_strategy='delete+insert',
-        unique_key=['tenant_id', 'event_id'],
-        on_schema_change='fail',
-        pre_hook="{{ staged_events_in_scope_deleted(ref('stg_segment__events')) }}",
-    )
-}}
+{{ staged_events_derived_config() }}
 
 with
 
