@@ -11,7 +11,8 @@
 {%- endmacro %}
 
 {#- Pre-hook of such a model: its rows of the events in scope that staging has rewritten since
-    (a newer `_loaded_at`) go first, so an event whose kept copy is no longer of the model's
+    (another `_loaded_at`: usually newer, older when the new winning copy was loaded earlier
+    within the lookback) go first, so an event whose kept copy is no longer of the model's
     kind (a late, earlier-received copy of another type) leaves it; delete+insert alone would
     keep the old row. Rows staging did not rewrite stay: deleting them too would lower the
     model's newest `_loaded_at`, and with it widen the run's scope to the load before. Nothing
@@ -31,6 +32,6 @@
     where
         written.tenant_id = in_scope.tenant_id
         and written.event_id = in_scope.event_id
-        and written._loaded_at < in_scope._loaded_at
+        and written._loaded_at is distinct from in_scope._loaded_at
     {%- endif -%}
 {%- endmacro %}

@@ -288,3 +288,38 @@ def test_an_edited_enum_seed_reaches_rows_staged_before(tmp_path):
     assert [row[2] for row in before] == ["GET", "unknown", None]
     assert [row[2] for row in after] == ["unknown", "GET", None, "POST"]
     assert after == refreshed
+
+
+def test_a_winning_copy_loaded_earlier_still_moves_the_event(tmp_path):
+    """The new winning copy may carry an older `_loaded_at` than the row it replaces (a load
+    stamped by a clock behind, within the lookback): the typed table must still drop the
+    old row, as a full refresh would."""
+    first, late = tmp_path / "night1" / "a.jsonl", tmp_path / "night2" / "b.jsonl"
+    first.parent.mkdir()
+    late.parent.mkdir()
+    first.write_text(_line("m3", "track", "2026-10-12T10:00:05Z", event="Order Completed") + "\n")
+    late.write_text(_line("m3", "track", "2026-10-12T10:00:01Z") + "\n")
+    db = tmp_path / "nightly.duckdb"
+    select = ["--select", *STAGED_TABLES]
+    with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
+        patch.setenv("SIGNALHOUSE_PII_KEY", "incremental-test-key")
+        warnings.simplefilter("ignore")
+        ingest_paths([first.parent], db, tenant="t")
+        assert run_dbt(["seed", "--select", "sdk_libraries"], db).success
+        assert run_dbt(["run", *select], db).success
+        ingest_paths([late.parent], db, tenant="t")
+        con = duckdb.connect(str(db))
+        try:
+            # The second load stamped a minute before the first.
+            con.execute(
+                "update raw.events set _loaded_at = "
+                "(select min(_loaded_at) from raw.events) - interval 1 minute "
+                "where _source_file like '%night2%'"
+            )
+        finally:
+            con.close()
+        assert run_dbt(["run", *select], db).success
+        after = _staged(db)
+        assert run_dbt(["run", "--full-refresh", *select], db).success
+    assert [len(after[table]) for table in STAGED_TABLES[1:]] == [1, 0, 0]
+    assert after == _staged(db)
