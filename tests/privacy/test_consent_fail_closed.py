@@ -106,9 +106,12 @@ def without_existing_consents(marts_build, tmp_path_factory):
         con.close()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SIGNALHOUSE_PII_KEY", MARTS_PII_KEY)
+        # A full refresh: the typed staging tables are incremental and do not see rows
+        # deleted from stg_segment__events in place.
         outcome = run_dbt(
             [
                 "build",
+                "--full-refresh",
                 "--select",
                 "stg_segment__consents",
                 "fct_consent_periods+,path:models/marts/messaging",
