@@ -1,6 +1,7 @@
 {#- The config of a typed staging table derived row by row from stg_segment__events (each of
     its rows comes from one staged event): incremental by staged_events_in_scope, delete+insert
-    on (tenant_id, event_id), after a pre-hook deletes the rows of the events in scope. Call it
+    on (tenant_id, event_id), after a pre-hook deletes the rows of the events in scope that
+    staging rewrote since (staged_events_in_scope_deleted). Call it
     first in the model, whose rows must carry `_loaded_at`; `post_hook`, the model's own. -#}
 {% macro staged_events_derived_config(post_hook=[]) -%}
     {{ config(
