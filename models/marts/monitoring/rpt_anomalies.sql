@@ -63,33 +63,56 @@ complete_days as (
         <= last_event_at
 ),
 
+-- Counted per UTC minute first, so that each minute, not each event, is converted to the
+-- tenant's local date (local_dates_by_minute says why).
+event_volume_by_minute as (
+    select
+        tenant_id,
+        {{ dbt.date_trunc('minute', 'event_at') }} as minute_at,
+        count(*) as event_count
+    from analytics_events
+    group by
+        tenant_id,
+        {{ dbt.date_trunc('minute', 'event_at') }}
+),
+
 event_volume as (
     select
-        analytics_events.tenant_id,
-        {{ local_date('data_extent.time_zone', 'analytics_events.event_at') }} as metric_date,
+        event_volume_by_minute.tenant_id,
+        {{ local_date('data_extent.time_zone', 'event_volume_by_minute.minute_at') }}
+            as metric_date,
         'event_volume' as metric,
-        count(*) as metric_value
-    from analytics_events
+        cast(sum(event_volume_by_minute.event_count) as bigint) as metric_value
+    from event_volume_by_minute
     inner join data_extent
-        on analytics_events.tenant_id = data_extent.tenant_id
+        on event_volume_by_minute.tenant_id = data_extent.tenant_id
     group by
-        analytics_events.tenant_id,
-        {{ local_date('data_extent.time_zone', 'analytics_events.event_at') }}
+        event_volume_by_minute.tenant_id,
+        {{ local_date('data_extent.time_zone', 'event_volume_by_minute.minute_at') }}
+),
+
+api_minute_dates as (
+    {{ local_dates_by_minute('api_requests', 'requested_at', 'tenants') }}
 ),
 
 api_daily as (
     select
         api_requests.tenant_id,
-        {{ local_date('data_extent.time_zone', 'api_requests.requested_at') }} as metric_date,
+        api_minute_dates.local_date as metric_date,
         count(*) filter (where api_requests.status_class in ('4xx', '5xx'))
         / count(*) as api_error_rate,
         {{ percentile_cont('api_requests.latency_ms', 0.95) }} as api_latency_p95_ms
     from api_requests
     inner join data_extent
         on api_requests.tenant_id = data_extent.tenant_id
+    left join api_minute_dates
+        on
+            api_requests.tenant_id = api_minute_dates.tenant_id
+            and {{ dbt.date_trunc('minute', 'api_requests.requested_at') }}
+            = api_minute_dates.minute_at
     group by
         api_requests.tenant_id,
-        {{ local_date('data_extent.time_zone', 'api_requests.requested_at') }}
+        api_minute_dates.local_date
 ),
 
 notification_daily as (

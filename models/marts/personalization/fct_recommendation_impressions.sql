@@ -34,17 +34,16 @@ items_attributed as (
         analytics_events.session_id,
         analytics_events.event_at as served_at,
         coalesce(items.surface, 'unknown') as surface,
-        coalesce(items.model_version, 'unknown') as model_version,
-        {{ local_date(
-            "coalesce(tenants.time_zone, 'UTC')", 'analytics_events.event_at'
-        ) }} as served_date
+        coalesce(items.model_version, 'unknown') as model_version
     from items
     inner join analytics_events
         on
             items.tenant_id = analytics_events.tenant_id
             and items.event_id = analytics_events.event_id
-    left join tenants
-        on items.tenant_id = tenants.tenant_id
+),
+
+served_minute_dates as (
+    {{ local_dates_by_minute('items_attributed', 'served_at', 'tenants') }}
 ),
 
 clicks_attributed as (
@@ -117,7 +116,7 @@ final as (
         items_attributed.person_id,
         items_attributed.session_id,
         items_attributed.served_at,
-        items_attributed.served_date,
+        served_minute_dates.local_date as served_date,
         items_attributed.surface,
         items_attributed.model_version,
         items_attributed.item_id,
@@ -128,6 +127,11 @@ final as (
         clicks_converted.request_id is not null as is_clicked,
         clicks_converted.first_ordered_at is not null as is_converted
     from items_attributed
+    left join served_minute_dates
+        on
+            items_attributed.tenant_id = served_minute_dates.tenant_id
+            and {{ dbt.date_trunc('minute', 'items_attributed.served_at') }}
+            = served_minute_dates.minute_at
     left join clicks_converted
         on
             items_attributed.tenant_id = clicks_converted.tenant_id

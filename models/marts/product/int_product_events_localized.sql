@@ -12,25 +12,35 @@ tenants as (
     select * from {{ ref('tenants') }}
 ),
 
+events_in_sessions as (
+    select *
+    from events
+    where session_id is not null
+),
+
+event_minute_dates as (
+    {{ local_dates_by_minute('events_in_sessions', 'event_at', 'tenants') }}
+),
+
 events_localized as (
     select
-        events.tenant_id,
-        events.event_id,
-        events.person_id,
-        events.event_type,
-        events.event_name,
-        events.view_name,
-        events.page_path,
-        events.platform,
-        events.session_id,
-        events.event_at,
-        {{ local_date(
-            "coalesce(tenants.time_zone, 'UTC')", 'events.event_at'
-        ) }} as event_date
-    from events
-    left join tenants
-        on events.tenant_id = tenants.tenant_id
-    where events.session_id is not null
+        events_in_sessions.tenant_id,
+        events_in_sessions.event_id,
+        events_in_sessions.person_id,
+        events_in_sessions.event_type,
+        events_in_sessions.event_name,
+        events_in_sessions.view_name,
+        events_in_sessions.page_path,
+        events_in_sessions.platform,
+        events_in_sessions.session_id,
+        events_in_sessions.event_at,
+        event_minute_dates.local_date as event_date
+    from events_in_sessions
+    left join event_minute_dates
+        on
+            events_in_sessions.tenant_id = event_minute_dates.tenant_id
+            and {{ dbt.date_trunc('minute', 'events_in_sessions.event_at') }}
+            = event_minute_dates.minute_at
 )
 
 select * from events_localized
