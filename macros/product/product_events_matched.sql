@@ -3,7 +3,11 @@
     filter), one row per (event, rule), with the rule's `key_columns` carried along. Each
     source is its own equi-join so the planner can hash-join on event names. A session start
     is an occurrence of its own (occurrence_id 'session:<session_id>'), distinct from the
-    session's first event, so that event and the session it starts can complete two steps. -#}
+    session's first event, so that event and the session it starts can complete two steps.
+    Rules with a property filter get a branch of their own, the only one that reads the
+    payload (about 850 bytes an event): the planner then fetches it only for events of their
+    names (1M events: 5.6 s to 1.5 s for fct_funnel_step_events). Pass `events_relation` not
+    materialized, or the CTE copies every payload first. -#}
 {% macro product_events_matched(events_relation, rules_relation, key_columns) -%}
     {%- if key_columns is string or key_columns | length == 0 -%}
         {{ exceptions.raise_compiler_error(
@@ -12,6 +16,8 @@
         ) }}
     {%- endif -%}
     {%- for source in ['track', 'view', 'session_start'] %}
+    {%- set outer_last = loop.last %}
+    {%- for filtered in [false, true] %}
     select
         {%- for column in key_columns %}
         rules.{{ column }},
@@ -40,9 +46,13 @@
             {%- else %}
             and events.event_number_in_session = 1
             {%- endif %}
+            and rules.property_name is {{ 'not null' if filtered else 'null' }}
+    {%- if filtered %}
     where {{ product_property_matches('events.payload', 'rules') }}
-    {%- if not loop.last %}
+    {%- endif %}
+    {%- if not (loop.last and outer_last) %}
     union all
     {%- endif %}
+    {%- endfor %}
     {%- endfor %}
 {%- endmacro %}

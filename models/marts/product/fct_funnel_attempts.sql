@@ -17,7 +17,8 @@ funnels as (
     select * from {{ ref('funnels') }}
 ),
 
-events as (
+-- Inlined so each branch of product_events_matched reads only its columns (no payload copy).
+events as {{ not_materialized() }} (
     select * from {{ ref('fct_analytics_events') }}
 ),
 

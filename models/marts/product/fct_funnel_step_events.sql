@@ -2,7 +2,8 @@
 -- step, with its place in the person's whole event stream for strict funnels.
 with
 
-events as (
+-- Inlined so each branch of product_events_matched reads only its columns (no payload copy).
+events as {{ not_materialized() }} (
     select * from {{ ref('fct_analytics_events') }}
 ),
 
@@ -43,23 +44,35 @@ person_streams_numbered as (
             and events.person_id = strict_persons.person_id
 ),
 
+-- Only strict funnels read stream_seq: the join on event_id stays the size of their steps.
 steps_sequenced as (
-    select
-        steps_matched.tenant_id,
-        steps_matched.funnel_id,
-        steps_matched.step_index,
-        steps_matched.person_id,
-        steps_matched.event_id,
-        steps_matched.occurrence_id,
-        steps_matched.event_at,
-        steps_matched.platform,
-        steps_matched.session_id,
-        person_streams_numbered.stream_seq
-    from steps_matched
-    left join person_streams_numbered
-        on
-            steps_matched.tenant_id = person_streams_numbered.tenant_id
-            and steps_matched.event_id = person_streams_numbered.event_id
+    {%- for strict in [true, false] %}
+        select
+            steps_matched.tenant_id,
+            steps_matched.funnel_id,
+            steps_matched.step_index,
+            steps_matched.person_id,
+            steps_matched.event_id,
+            steps_matched.occurrence_id,
+            steps_matched.event_at,
+            steps_matched.platform,
+            steps_matched.session_id,
+            {{ 'person_streams_numbered.stream_seq' if strict
+                else 'cast(null as bigint) as stream_seq' }}
+        from steps_matched
+        inner join funnels
+            on steps_matched.funnel_id = funnels.funnel_id
+        {%- if strict %}
+            left join person_streams_numbered
+                on
+                    steps_matched.tenant_id = person_streams_numbered.tenant_id
+                    and steps_matched.event_id = person_streams_numbered.event_id
+        {%- endif %}
+        where funnels.order_mode {{ '=' if strict else '!=' }} 'strict'
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 )
 
 select * from steps_sequenced
