@@ -11,6 +11,7 @@ person_days as (
         person_id,
         event_date as activity_date
     from events
+    where event_date is not null
     union all
     select distinct
         tenant_id,
@@ -18,6 +19,7 @@ person_days as (
         person_id,
         event_date as activity_date
     from events
+    where event_date is not null
 ),
 
 tenant_ranges as (
