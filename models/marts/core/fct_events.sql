@@ -11,7 +11,9 @@
 
 with
 
-events as (
+-- Inlined: read three times, a materialized CTE would hold every staged event's payload,
+-- which only the events in scope need (1M events plus 1 %: 2.1 -> 1.8 s).
+events as {{ not_materialized() }} (
     select * from {{ ref('stg_segment__events') }}
 ),
 

@@ -3,7 +3,10 @@
 -- depends_on: {{ ref('stg_segment__events') }}
 with
 
-events as (
+-- Inlined: a CTE read twice is materialized, and with it every raw row's payload, though
+-- only the copies of duplicated messages need one (1M raw rows, none duplicated: 1.0 ->
+-- 0.2 s).
+events as {{ not_materialized() }} (
     select * from {{ source('segment', 'events') }}
 ),
 
