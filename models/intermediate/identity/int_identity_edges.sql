@@ -4,7 +4,8 @@
 
 with
 
-events as (
+-- Inlined: read six times, each reading its own columns and rows (1M: 0.6 -> 0.5 s).
+events as {{ not_materialized() }} (
     select * from {{ ref('int_identity_events_cleaned') }}
 ),
 

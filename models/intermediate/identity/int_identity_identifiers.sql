@@ -4,7 +4,8 @@
 
 with
 
-events as (
+-- Inlined: read five times, each reading its own columns and rows (1M: 0.47 -> 0.3 s).
+events as {{ not_materialized() }} (
     select * from {{ ref('int_identity_events_cleaned') }}
 ),
 

@@ -4,7 +4,8 @@ stitched as (
     select * from {{ ref('int_identities_stitched') }}
 ),
 
-events_identified as (
+-- Inlined: each of its two readers scans its own columns (1M: 1.37 -> 1.1 s).
+events_identified as {{ not_materialized() }} (
     select * from {{ ref('int_events_identified') }}
 ),
 
