@@ -18,11 +18,13 @@ ERROR_STATUSES = {"error", "runtime error"}
 
 @dataclass
 class DbtOutcome:
-    """What a dbt command did: success, failing tests and errored nodes, by unique id."""
+    """What a dbt command did: success, failing tests and errored nodes, by unique id; the
+    tests that passed, each with the node it is attached to (None for a singular test)."""
 
     success: bool
     failed_tests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    passed_tests: dict[str, str | None] = field(default_factory=dict)
     exception: str | None = None
 
 
@@ -42,8 +44,11 @@ def run_dbt(args: list[str], db_path: Path, *, vars: dict | None = None) -> DbtO
         outcome.exception = str(result.exception)
     for node_result in getattr(result.result, "results", None) or []:
         status = str(getattr(node_result, "status", "")).lower()
-        unique_id = getattr(getattr(node_result, "node", None), "unique_id", "?")
-        if status in TEST_FAILURE_STATUSES:
+        node = getattr(node_result, "node", None)
+        unique_id = getattr(node, "unique_id", "?")
+        if status == "pass" and unique_id.startswith("test."):
+            outcome.passed_tests[unique_id] = getattr(node, "attached_node", None)
+        elif status in TEST_FAILURE_STATUSES:
             outcome.failed_tests.append(unique_id)
         elif status in ERROR_STATUSES:
             outcome.errors.append(unique_id)

@@ -11,9 +11,17 @@ from signalhouse.dbt import run_dbt
 TEST_NAME = "no_recent_anomaly_event_volume"
 
 
-def _flagged_rows(db) -> int:
+def _flagged_rows(db) -> int | None:
+    """Rows the test stored in audit; None when it stored none (a passing test keeps no table)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
+        stored = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'audit' and table_name = ?",
+            [TEST_NAME],
+        ).fetchone()[0]
+        if not stored:
+            return None
         return con.execute(f"select count(*) from audit.{TEST_NAME}").fetchone()[0]
     finally:
         con.close()
@@ -22,8 +30,8 @@ def _flagged_rows(db) -> int:
 def test_anomaly_test_warns_on_a_seeded_anomaly(marts_build, tmp_path) -> None:
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(marts_build.db, db)
-    # The clean sample's last complete day is not anomalous: the test stores no rows.
-    assert _flagged_rows(db) == 0
+    # The clean sample's last complete day is not anomalous: the test stores nothing.
+    assert _flagged_rows(db) is None
     con = duckdb.connect(str(db))
     try:
         con.execute(
@@ -40,3 +48,15 @@ def test_anomaly_test_warns_on_a_seeded_anomaly(marts_build, tmp_path) -> None:
     # severity: warn — the build goes on, but the stored failures name the anomaly.
     assert outcome.success and not outcome.failed_tests, outcome
     assert _flagged_rows(db) == 1
+
+    # Once the anomaly is gone the test passes, and the rows an earlier run stored go too.
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(
+            "update marts.rpt_anomalies set is_anomaly = false "
+            "where metric = 'event_volume' and is_anomaly"
+        )
+    finally:
+        con.close()
+    assert run_dbt(["test", "--select", TEST_NAME], db).success
+    assert _flagged_rows(db) is None
