@@ -29,10 +29,7 @@
                     where
                         events.tenant_id = sessionized.tenant_id
                         and events.event_id = sessionized.event_id
-                        and not (
-                            events.platform in ('web', 'ios', 'android', 'mobile')
-                            and not events.is_background
-                        )
+                        and not {{ is_client_event('events') }}
                 )
             {% endif %}"
         ],
@@ -68,9 +65,7 @@ client_events as (
         on
             events.tenant_id = identified.tenant_id
             and events.event_id = identified.event_id
-    where
-        events.platform in ('web', 'ios', 'android', 'mobile')
-        and not events.is_background
+    where {{ is_client_event('events') }}
 ),
 
 -- What the last run sessionized, and the events as they are now; both empty on a first

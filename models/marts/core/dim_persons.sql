@@ -55,8 +55,7 @@ person_events as (
         events_cleaned.platform,
         events_cleaned.plan_tier,
         events_cleaned.is_background,
-        events_cleaned.platform in ('web', 'ios', 'android', 'mobile')
-        and not events_cleaned.is_background as is_client_foreground
+        {{ is_client_event('events_cleaned') }} as is_client_foreground
     from events_identified
     inner join events_cleaned
         on
