@@ -19,14 +19,7 @@
     on a first build; a clear error on a table built before it carried `_loaded_at`. -#}
 {% macro staged_events_in_scope_deleted(staged_events) -%}
     {%- if is_incremental() -%}
-    {%- set written_columns = adapter.get_columns_in_relation(this) | map(attribute='name')
-        | map('lower') | list -%}
-    {%- if '_loaded_at' not in written_columns -%}
-        {{ exceptions.raise_compiler_error(
-            this ~ ' has no _loaded_at column: it was built before it became incremental. '
-            ~ 'Rebuild it once with `dbt run --full-refresh --select ' ~ this.identifier ~ '`.'
-        ) }}
-    {%- endif -%}
+    {{- written_columns_required(['_loaded_at']) }}
     delete from {{ this }} as written
     using ({{ staged_events_in_scope(staged_events) }}) as in_scope
     where

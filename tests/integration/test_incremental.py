@@ -6,6 +6,8 @@ import json
 import random
 import warnings
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -19,6 +21,15 @@ from signalhouse.simulator import generate
 LOAD_COLUMNS = {"_load_id", "_loaded_at"}
 SCHEMAS = ("staging", "intermediate", "marts")
 NO_LOOKBACK = {"raw_watermark_lookback_minutes": 0}
+
+
+@contextmanager
+def _dbt_environment() -> Iterator[None]:
+    """The PII key dbt's models need, and dbt's deprecation warnings silenced."""
+    with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
+        patch.setenv("SIGNALHOUSE_PII_KEY", "incremental-test-key")
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _nights(data: Path, truth: dict, late_every: int = 4, late_by: int = 2) -> list[list[Path]]:
@@ -85,9 +96,7 @@ def histories(tmp_path_factory):
     result = generate(root / "data", users=100, days=4, seed=19, tenants=2, defects="default")
     truth = json.loads(result.truth_path.read_text())
     nightly, full = root / "nightly.duckdb", root / "full.duckdb"
-    with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
-        patch.setenv("SIGNALHOUSE_PII_KEY", "incremental-test-key")
-        warnings.simplefilter("ignore")
+    with _dbt_environment():
         nights = _nights(root / "data", truth)
         for number, files in enumerate(nights):
             ingest_paths(files, nightly)
@@ -178,6 +187,22 @@ def _staged(db: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
+def _query(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _execute(db: Path, sql: str) -> None:
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(sql)
+    finally:
+        con.close()
+
+
 def test_an_event_whose_kept_copy_changes_type_moves_between_staged_tables(tmp_path):
     """A late copy received earlier than the kept one wins staging's dedup; when it is of
     another type (or name), the incremental typed tables must drop the old row, not keep
@@ -201,9 +226,7 @@ def test_an_event_whose_kept_copy_changes_type_moves_between_staged_tables(tmp_p
     )
     nightly, full = tmp_path / "nightly.duckdb", tmp_path / "full.duckdb"
     select = ["--select", *STAGED_TABLES]
-    with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
-        patch.setenv("SIGNALHOUSE_PII_KEY", "incremental-test-key")
-        warnings.simplefilter("ignore")
+    with _dbt_environment():
         for db in (nightly, full):
             ingest_paths([first.parent], db, tenant="t")
             assert run_dbt(["seed", "--select", "sdk_libraries"], db).success
@@ -254,18 +277,13 @@ def test_an_edited_enum_seed_reaches_rows_staged_before(tmp_path):
     select = ["--select", "stg_segment__events", "stg_segment__api_requests"]
 
     def methods() -> list[tuple]:
-        con = duckdb.connect(str(db), read_only=True)
-        try:
-            return con.execute(
-                "select event_id, http_method_raw, http_method "
-                "from staging.stg_segment__api_requests order by event_id"
-            ).fetchall()
-        finally:
-            con.close()
+        return _query(
+            db,
+            "select event_id, http_method_raw, http_method "
+            "from staging.stg_segment__api_requests order by event_id",
+        )
 
-    with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
-        patch.setenv("SIGNALHOUSE_PII_KEY", "incremental-test-key")
-        warnings.simplefilter("ignore")
+    with _dbt_environment():
         ingest_paths([night.parent], db, tenant="t")
         seeds = ["seed", "--select", "sdk_libraries", "enum_http_methods"]
         assert run_dbt(seeds, db).success
@@ -275,12 +293,8 @@ def test_an_edited_enum_seed_reaches_rows_staged_before(tmp_path):
         ingest_paths([later.parent], db, tenant="t")
         assert run_dbt(["run", *select], db, vars=NO_LOOKBACK).success
         # The seed edited and loaded again: "fetch" is now known, "get" no longer is.
-        con = duckdb.connect(str(db))
-        try:
-            con.execute("insert into staging.enum_http_methods values ('fetch', 'GET')")
-            con.execute("delete from staging.enum_http_methods where raw_value = 'get'")
-        finally:
-            con.close()
+        _execute(db, "insert into staging.enum_http_methods values ('fetch', 'GET')")
+        _execute(db, "delete from staging.enum_http_methods where raw_value = 'get'")
         assert run_dbt(["run", *select], db, vars=NO_LOOKBACK).success
         after = methods()
         assert run_dbt(["run", "--full-refresh", *select], db).success
@@ -301,25 +315,80 @@ def test_a_winning_copy_loaded_earlier_still_moves_the_event(tmp_path):
     late.write_text(_line("m3", "track", "2026-10-12T10:00:01Z") + "\n")
     db = tmp_path / "nightly.duckdb"
     select = ["--select", *STAGED_TABLES]
-    with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
-        patch.setenv("SIGNALHOUSE_PII_KEY", "incremental-test-key")
-        warnings.simplefilter("ignore")
+    with _dbt_environment():
         ingest_paths([first.parent], db, tenant="t")
         assert run_dbt(["seed", "--select", "sdk_libraries"], db).success
         assert run_dbt(["run", *select], db).success
         ingest_paths([late.parent], db, tenant="t")
-        con = duckdb.connect(str(db))
-        try:
-            # The second load stamped a minute before the first.
-            con.execute(
-                "update raw.events set _loaded_at = "
-                "(select min(_loaded_at) from raw.events) - interval 1 minute "
-                "where _source_file like '%night2%'"
-            )
-        finally:
-            con.close()
+        # The second load stamped a minute before the first.
+        _execute(
+            db,
+            "update raw.events set _loaded_at = "
+            "(select min(_loaded_at) from raw.events) - interval 1 minute "
+            "where _source_file like '%night2%'",
+        )
         assert run_dbt(["run", *select], db).success
         after = _staged(db)
         assert run_dbt(["run", "--full-refresh", *select], db).success
     assert [len(after[table]) for table in STAGED_TABLES[1:]] == [1, 0, 0]
     assert after == _staged(db)
+
+
+def test_an_edited_placeholder_seed_cleans_every_event_again(tmp_path):
+    """int_identity_events_cleaned keeps rows cleaned on earlier nights; a placeholder added
+    to the seed afterwards must still blank those rows' ids, as a full refresh would, while a
+    night with unchanged rules cleans only the newest loads."""
+    lines = {
+        "night1": _line("m1", "track", "2026-10-12T10:00:05Z", userId="visitor")
+        + "\n"
+        + _line("m2", "track", "2026-10-12T10:00:05Z", userId="u_1"),
+        "night2": _line("m3", "track", "2026-10-12T11:00:05Z", userId="VISITOR "),
+        "night3": _line("m4", "track", "2026-10-12T12:00:05Z", userId="u_2"),
+    }
+    for night, text in lines.items():
+        (tmp_path / night).mkdir()
+        (tmp_path / night / "a.jsonl").write_text(text + "\n")
+    db = tmp_path / "nightly.duckdb"
+    select = ["--select", "stg_segment__events", "int_identity_events_cleaned"]
+
+    def cleaned() -> list[tuple]:
+        return _query(
+            db,
+            "select event_id, user_id, has_placeholder_id, _loaded_at "
+            "from intermediate.int_identity_events_cleaned order by event_id",
+        )
+
+    with _dbt_environment():
+        seeds = ["seed", "--select", "sdk_libraries", "identity_placeholder_ids"]
+        for night in lines:
+            ingest_paths([tmp_path / night], db, tenant="t")
+            if night == "night1":
+                assert run_dbt(seeds, db).success
+            assert run_dbt(["run", *select], db, vars=NO_LOOKBACK).success
+            if night == "night2":
+                # Marks a row of the first night: a run that cleaned it again would undo it.
+                _execute(
+                    db,
+                    "update intermediate.int_identity_events_cleaned set user_id = 'kept' "
+                    "where event_id = 'm1'",
+                )
+        before = cleaned()
+        # The seed edited and loaded again: "visitor" is now a placeholder.
+        _execute(db, "insert into staging.identity_placeholder_ids values ('visitor', 'x')")
+        assert run_dbt(["run", *select], db, vars=NO_LOOKBACK).success
+        after = cleaned()
+        assert run_dbt(["run", "--full-refresh", *select], db).success
+        refreshed = cleaned()
+    assert [row[1:3] for row in before] == [
+        ("kept", False),
+        ("u_1", False),
+        ("VISITOR ", False),
+        ("u_2", False),
+    ]
+    assert [row[1:3] for row in after] == [
+        (None, True),
+        ("u_1", False),
+        (None, True),
+        ("u_2", False),
+    ]
+    assert after == refreshed

@@ -1,12 +1,22 @@
--- A table, not a view: its tests and the models downstream each read it; as a view each
--- of them recomputed the identity graph up to it.
-{{ config(materialized='table') }}
+-- Incremental, row by row: a run cleans again the events staged since its newest row (less
+-- the raw lookback), delete+insert on the event key; the rest stays. Every row records the
+-- cleaning rules it was made with (the placeholder seed and the bot keywords, hashed): when
+-- they change, the run cleans every event again, as a full refresh would.
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key=['tenant_id', 'event_id'],
+        on_schema_change='fail',
+        pre_hook="{{ written_columns_required(['_loaded_at', '_cleaning_rules']) }}",
+    )
+}}
+
+{%- set bot_keywords = var(
+    'identity_bot_user_agent_keywords', ['bot', 'crawl', 'spider', 'slurp']
+) | map('lower') | list %}
 
 with
-
-events as (
-    select * from {{ ref('stg_segment__events') }}
-),
 
 placeholder_ids as (
     select * from {{ ref('identity_placeholder_ids') }}
@@ -15,6 +25,31 @@ placeholder_ids as (
 placeholder_values as (
     select distinct {{ identity_normalized_id('placeholder_value') }} as placeholder_value
     from placeholder_ids
+),
+
+cleaning_rules as (
+    select
+        {{ dbt.hash(
+            "coalesce(" ~ string_agg_sorted_distinct('placeholder_value', "'|'") ~ ", '')"
+            ~ " || ' bots: " ~ (bot_keywords | join('|') | replace("'", "''")) ~ "'"
+        ) }} as rules_hash
+    from placeholder_values
+),
+
+events as (
+    select events.*
+    from {{ ref('stg_segment__events') }} as events
+    {%- if is_incremental() %}
+        where
+            events._loaded_at >= {{ loaded_watermark(this) }}
+            or exists (
+                select 1
+                from {{ this }} as cleaned_before
+                where
+                    cleaned_before._cleaning_rules
+                    is distinct from (select cleaning_rules.rules_hash from cleaning_rules)
+            )
+    {%- endif %}
 ),
 
 ids_normalized as (
@@ -33,6 +68,7 @@ ids_normalized as (
         email_hash,
         user_agent,
         plan_tier,
+        _loaded_at,
         {{ identity_normalized_id('user_id') }} as user_id_normalized,
         {{ identity_normalized_id('anonymous_id') }} as anonymous_id_normalized,
         {{ identity_normalized_id('previous_id') }} as previous_id_normalized,
@@ -112,13 +148,13 @@ cleaned as (
             or is_email_hash_placeholder
         ) as has_placeholder_id,
         coalesce(
-            {%- for keyword in var(
-                'identity_bot_user_agent_keywords', ['bot', 'crawl', 'spider', 'slurp']
-            ) %}
-                user_agent_lower like '%{{ keyword | lower }}%'{% if not loop.last %} or{% endif %}
+            {%- for keyword in bot_keywords %}
+                user_agent_lower like '%{{ keyword }}%'{% if not loop.last %} or{% endif %}
             {%- endfor %},
             false
-        ) as is_bot_user_agent
+        ) as is_bot_user_agent,
+        _loaded_at,
+        (select cleaning_rules.rules_hash from cleaning_rules) as _cleaning_rules
     from attributes_parsed
 )
 
