@@ -17,8 +17,9 @@ from ingest.loader import ingest_paths
 from signalhouse.dbt import run_dbt
 from signalhouse.simulator import generate
 
-# Load metadata differs between the two histories by construction.
-LOAD_COLUMNS = {"_load_id", "_loaded_at"}
+# These differ between the two histories by construction: load metadata, and when a row was
+# written or its node last changed.
+LOAD_COLUMNS = {"_load_id", "_loaded_at", "_cleaned_at", "_changed_at", "_identified_at"}
 SCHEMAS = ("staging", "intermediate", "marts")
 NO_LOOKBACK = {"raw_watermark_lookback_minutes": 0}
 
@@ -77,6 +78,55 @@ def _snapshot(db: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
+def _write_dates(db: Path) -> dict[str, dict | set]:
+    """Per node, when int_identities_stitched last dated it changed; per event, when
+    int_events_identified last wrote it; and the events of the newest load."""
+    return {
+        "nodes": dict(
+            _query(
+                db,
+                "select tenant_id || node, _changed_at from intermediate.int_identities_stitched",
+            )
+        ),
+        "identified": dict(
+            _query(
+                db,
+                "select tenant_id || event_id, _identified_at "
+                "from intermediate.int_events_identified",
+            )
+        ),
+        "newest_load": {
+            event
+            for (event,) in _query(
+                db,
+                f"select tenant_id || event_id from ({NEWEST_LOAD_REACH}) as reach",
+            )
+        },
+    }
+
+
+# The events of the newest load, and every event on a shared anonymous id one of them carries.
+NEWEST_LOAD_REACH = """
+with
+cleaned as (select * from intermediate.int_identity_events_cleaned),
+newest as (select * from cleaned where _loaded_at = (select max(_loaded_at) from cleaned)),
+shared as (
+    select distinct newest.tenant_id, newest.anonymous_id
+    from newest
+    inner join intermediate.int_identities_stitched as stitched
+        on newest.tenant_id = stitched.tenant_id
+        and stitched.node_type = 'anonymous_id'
+        and newest.anonymous_id = stitched.identifier
+    where stitched.resolution = 'shared_first_login'
+)
+select tenant_id, event_id from newest
+union
+select cleaned.tenant_id, cleaned.event_id
+from cleaned
+inner join shared using (tenant_id, anonymous_id)
+"""
+
+
 # Append-only history: night by night it records merges that one full refresh never sees.
 HISTORIES = {"marts.fct_identity_changes"}
 
@@ -108,13 +158,34 @@ def histories(tmp_path_factory):
             outcome = run_dbt(command, nightly, vars=NO_LOOKBACK)
             assert outcome.success, (number, outcome.errors, outcome.failed_tests)
         after_last_night = _snapshot(nightly)
+        dates_before = _write_dates(nightly)
         assert run_dbt(["run"], nightly, vars=NO_LOOKBACK).success
         rerun = _snapshot(nightly)
+        dates_after = _write_dates(nightly)
 
         ingest_paths([root / "data"], full)
         outcome = run_dbt(["build", "--full-refresh"], full)
         assert outcome.success, (outcome.errors, outcome.failed_tests)
-    return nights, after_last_night, rerun, _snapshot(full)
+    return nights, after_last_night, rerun, _snapshot(full), (dates_before, dates_after)
+
+
+def test_a_rerun_redates_no_node_and_identifies_only_the_newest_load_again(histories):
+    """The change dates int_events_identified works from: a rerun on the same inputs changes
+    no node of the identity graph, and identifies again only the events of the newest load
+    (cleaned again because the watermark takes its own newest load again) and the events on a
+    shared anonymous id one of them carries."""
+    *_, (before, after) = histories
+    assert after["nodes"] == before["nodes"]
+    assert len(after["nodes"]) > 100
+    rewritten = {
+        event
+        for event, identified_at in after["identified"].items()
+        if identified_at != before["identified"][event]
+    }
+    assert after["identified"].keys() == before["identified"].keys()
+    assert rewritten == before["newest_load"] & after["identified"].keys()
+    assert rewritten
+    assert 0 < len(rewritten) < len(after["identified"]) / 4
 
 
 def test_the_nights_really_were_incremental_and_late(histories):
@@ -124,17 +195,17 @@ def test_the_nights_really_were_incremental_and_late(histories):
 
 
 def test_night_by_night_equals_one_full_refresh_row_for_row(histories):
-    _, after_last_night, _, full = histories
+    _, after_last_night, _, full, _ = histories
     _assert_same(after_last_night, full)
 
 
 def test_running_again_on_the_same_inputs_changes_nothing(histories):
-    _, after_last_night, rerun, _ = histories
+    _, after_last_night, rerun, _, _ = histories
     _assert_same(rerun, after_last_night, histories=True)
 
 
 def test_merges_across_nights_are_recorded_and_a_full_refresh_starts_afresh(histories):
-    _, after_last_night, _, full = histories
+    _, after_last_night, _, full, _ = histories
     # Columns: tenant_id, identifier_type, identifier, person_id, previous_person_id,
     # change_id, recorded_at, change_type.
     nightly_changes = after_last_night["marts.fct_identity_changes"]

@@ -1,15 +1,115 @@
--- A table, not a view: sessions, events and several tests read it; as a view each of
--- them recomputed it over every event.
-{{ config(materialized='table') }}
+-- Incremental: a run identifies again the events int_identity_events_cleaned wrote since this
+-- model's last run (`_cleaned_at`), the events carrying an identifier whose node changed
+-- person or resolution since (int_identities_stitched `_changed_at`), and every event on a
+-- shared anonymous id one of those carries (its logins may have changed); delete+insert on
+-- the event key. An event in scope that no longer has a person is written without one and
+-- deleted by the post-hook.
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key=['tenant_id', 'event_id'],
+        on_schema_change='fail',
+        pre_hook="{{ written_columns_required(['_identified_at']) }}",
+        post_hook=[
+            "{% if is_incremental() %}
+            delete from {{ this }} where person_id is null
+            {% endif %}"
+        ],
+    )
+}}
 
 with
 
-events as (
+cleaned_events as (
     select * from {{ ref('int_identity_events_cleaned') }}
 ),
 
 stitched as (
     select * from {{ ref('int_identities_stitched') }}
+),
+
+{% if is_incremental() -%}
+-- The last run's transaction start (the newest row written; an older one when the last run
+-- wrote nothing, which only widens the scope).
+last_run as (
+    select max(identified_before._identified_at) as identified_at
+    from {{ this }} as identified_before
+),
+
+nodes_changed as (
+    select
+        tenant_id,
+        node_type,
+        identifier
+    from stitched
+    where _changed_at > (select last_run.identified_at from last_run)
+),
+
+-- One pass over the events with a probe per identifier (a small build side each), not
+-- EXISTS tests or-ed together.
+events_touched as (
+    select
+        cleaned_events.tenant_id,
+        cleaned_events.event_id,
+        cleaned_events.anonymous_id
+    from cleaned_events
+    {%- for probe, node_type, column in [
+        ('users_changed', 'user_id', 'user_id'),
+        ('previous_changed', 'user_id', 'previous_id'),
+        ('anonymous_changed', 'anonymous_id', 'anonymous_id'),
+        ('devices_changed', 'device_id', 'device_id'),
+    ] %}
+        left join nodes_changed as {{ probe }}
+            on
+                cleaned_events.tenant_id = {{ probe }}.tenant_id
+                and {{ probe }}.node_type = '{{ node_type }}'
+                and cleaned_events.{{ column }} = {{ probe }}.identifier
+    {%- endfor %}
+    where
+        cleaned_events._cleaned_at > (select last_run.identified_at from last_run)
+        or users_changed.identifier is not null
+        or previous_changed.identifier is not null
+        or anonymous_changed.identifier is not null
+        or devices_changed.identifier is not null
+),
+
+shared_anonymous_touched as (
+    select distinct
+        events_touched.tenant_id,
+        events_touched.anonymous_id
+    from events_touched
+    inner join stitched
+        on
+            events_touched.tenant_id = stitched.tenant_id
+            and stitched.node_type = 'anonymous_id'
+            and events_touched.anonymous_id = stitched.identifier
+    where stitched.resolution = 'shared_first_login'
+),
+
+{%- endif %}
+
+events as (
+    select cleaned_events.*
+    from cleaned_events
+    {%- if is_incremental() %}
+        left join (
+            select
+                tenant_id,
+                event_id
+            from events_touched
+        ) as touched
+            on
+                cleaned_events.tenant_id = touched.tenant_id
+                and cleaned_events.event_id = touched.event_id
+        left join shared_anonymous_touched
+            on
+                cleaned_events.tenant_id = shared_anonymous_touched.tenant_id
+                and cleaned_events.anonymous_id = shared_anonymous_touched.anonymous_id
+        where
+            touched.event_id is not null
+            or shared_anonymous_touched.anonymous_id is not null
+    {%- endif %}
 ),
 
 user_persons as (
@@ -167,9 +267,12 @@ events_identified as (
         person_id,
         event_at,
         identified_by,
-        is_bot_user_agent
+        is_bot_user_agent,
+        {{ dbt.current_timestamp() }} as _identified_at
     from persons_chosen
-    where person_id is not null
+    -- An incremental run keeps the events in scope that lost their person, so that their
+    -- rows are replaced (and then deleted by the post-hook).
+    where {{ 'true' if is_incremental() else 'person_id is not null' }}
 )
 
 select * from events_identified

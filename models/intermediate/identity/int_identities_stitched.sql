@@ -1,6 +1,18 @@
 -- A table, not a view: its tests and the models downstream each read it; as a view each
--- of them recomputed the identity graph up to it.
+-- of them recomputed the identity graph up to it. Recomputed whole on every build (the graph
+-- is small beside the events); `_changed_at` keeps, per node, when its person or resolution
+-- last changed, from the table the build replaces, so int_events_identified identifies again
+-- only the events of nodes changed since its own last run.
 {{ config(materialized='table') }}
+
+{#- The table this build replaces, when it already dates its changes (not on Spark, where
+    the incremental models are rebuilt whole and nothing reads the dates; not in a unit
+    test, which has no `this`). -#}
+{%- set replaced = load_relation(this)
+    if execute and this is not none and incremental_materialization() == 'incremental'
+    else none %}
+{%- set replaced_columns = adapter.get_columns_in_relation(replaced) | map(attribute='name')
+    | map('lower') | list if replaced else [] %}
 
 with
 
@@ -263,6 +275,30 @@ persons_assigned as (
         is_over_size_cap,
         'p_' || md5(tenant_id || '|' || anchor_type || '|' || anchor) as person_id
     from nodes_unioned
+),
+
+-- A node keeps its date while its person and resolution stay; new or changed, it is dated
+-- now (every node on a first build, or when the replaced table has no dates).
+changes_dated as (
+    select
+        persons_assigned.*,
+        {%- if '_changed_at' in replaced_columns %}
+            case
+                when
+                    replaced.person_id = persons_assigned.person_id
+                    and replaced.resolution is not distinct from persons_assigned.resolution
+                    then replaced._changed_at
+                else {{ dbt.current_timestamp() }}
+            end as _changed_at
+        from persons_assigned
+        left join {{ replaced }} as replaced
+            on
+                persons_assigned.tenant_id = replaced.tenant_id
+                and persons_assigned.node = replaced.node
+        {%- else %}
+            {{ dbt.current_timestamp() }} as _changed_at
+        from persons_assigned
+        {%- endif %}
 )
 
-select * from persons_assigned
+select * from changes_dated

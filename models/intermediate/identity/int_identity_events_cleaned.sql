@@ -1,14 +1,15 @@
 -- Incremental, row by row: a run cleans again the events staged since its newest row (less
 -- the raw lookback), delete+insert on the event key; the rest stays. Every row records the
 -- cleaning rules it was made with (the placeholder seed and the bot keywords, hashed): when
--- they change, the run cleans every event again, as a full refresh would.
+-- they change, the run cleans every event again, as a full refresh would; and when it was
+-- written (`_cleaned_at`), from which int_events_identified takes the rows to identify again.
 {{
     config(
         materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key=['tenant_id', 'event_id'],
         on_schema_change='fail',
-        pre_hook="{{ written_columns_required(['_loaded_at', '_cleaning_rules']) }}",
+        pre_hook="{{ written_columns_required(['_loaded_at', '_cleaning_rules', '_cleaned_at']) }}",
     )
 }}
 
@@ -154,7 +155,8 @@ cleaned as (
             false
         ) as is_bot_user_agent,
         _loaded_at,
-        (select cleaning_rules.rules_hash from cleaning_rules) as _cleaning_rules
+        (select cleaning_rules.rules_hash from cleaning_rules) as _cleaning_rules,
+        {{ dbt.current_timestamp() }} as _cleaned_at
     from attributes_parsed
 )
 
