@@ -19,7 +19,16 @@ from signalhouse.simulator import generate
 
 # These differ between the two histories by construction: load metadata, and when a row was
 # written or its node last changed.
-LOAD_COLUMNS = {"_load_id", "_loaded_at", "_cleaned_at", "_changed_at", "_identified_at"}
+LOAD_COLUMNS = {
+    "_load_id",
+    "_loaded_at",
+    "_cleaned_at",
+    "_changed_at",
+    "_identified_at",
+    "_written_at",
+    "_analytics_filter_changed_at",
+    "_localized_at",
+}
 SCHEMAS = ("staging", "intermediate", "marts")
 NO_LOOKBACK = {"raw_watermark_lookback_minutes": 0}
 
@@ -463,3 +472,53 @@ def test_an_edited_placeholder_seed_cleans_every_event_again(tmp_path):
         ("u_2", False),
     ]
     assert after == refreshed
+
+
+def test_events_of_a_person_who_turns_out_a_bot_leave_the_localized_events(tmp_path):
+    """int_product_events_localized keeps rows of earlier nights; when a later event shows
+    their person is a crawler, fct_analytics_events stops keeping the person's events, and
+    the incremental model must drop the rows it wrote before, as a full refresh would."""
+    web = {"library": {"name": "analytics.js"}}
+    lines = {
+        "night1": [
+            _line("m1", "page", "2026-10-12T10:00:05Z", context=web),
+            _line(
+                "m2", "page", "2026-10-12T10:05:05Z", timestamp="2026-10-12T10:05:00Z", context=web
+            ),
+        ],
+        "night2": [
+            _line(
+                "m3",
+                "page",
+                "2026-10-12T10:10:05Z",
+                timestamp="2026-10-12T10:10:00Z",
+                context={**web, "userAgent": "Mozilla/5.0 (compatible; Googlebot/2.1)"},
+            )
+        ],
+    }
+    for night, texts in lines.items():
+        (tmp_path / night).mkdir()
+        (tmp_path / night / "a.jsonl").write_text("".join(text + "\n" for text in texts))
+    db = tmp_path / "nightly.duckdb"
+    select = ["--select", "+int_product_events_localized"]
+
+    def localized() -> list[tuple]:
+        return _query(
+            db,
+            "select event_id, person_id, event_date "
+            "from marts.int_product_events_localized order by event_id",
+        )
+
+    with _dbt_environment():
+        for night in lines:
+            ingest_paths([tmp_path / night], db, tenant="t")
+            if night == "night1":
+                assert run_dbt(["seed"], db).success
+            assert run_dbt(["run", *select], db, vars=NO_LOOKBACK).success
+            if night == "night1":
+                first = localized()
+        after = localized()
+        assert run_dbt(["run", "--full-refresh", *select], db).success
+        refreshed = localized()
+    assert [row[0] for row in first] == ["m1", "m2"]
+    assert after == refreshed == []

@@ -31,9 +31,12 @@ stitched as (
 
 {% if is_incremental() -%}
 -- The last run's transaction start (the newest row written; an older one when the last run
--- wrote nothing, which only widens the scope).
+-- wrote nothing, which only widens the scope; the lowest timestamp when the table is empty).
 last_run as (
-    select max(identified_before._identified_at) as identified_at
+    select
+        coalesce(
+            max(identified_before._identified_at), {{ timestamp_lowest() }}
+        ) as identified_at
     from {{ this }} as identified_before
 ),
 

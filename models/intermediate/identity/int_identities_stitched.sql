@@ -5,15 +5,6 @@
 -- only the events of nodes changed since its own last run.
 {{ config(materialized='table') }}
 
-{#- The table this build replaces, when it already dates its changes (not on Spark, where
-    the incremental models are rebuilt whole and nothing reads the dates; not in a unit
-    test, which has no `this`). -#}
-{%- set replaced = load_relation(this)
-    if execute and this is not none and incremental_materialization() == 'incremental'
-    else none %}
-{%- set replaced_columns = adapter.get_columns_in_relation(replaced) | map(attribute='name')
-    | map('lower') | list if replaced else [] %}
-
 with
 
 clusters as (
@@ -280,25 +271,9 @@ persons_assigned as (
 -- A node keeps its date while its person and resolution stay; new or changed, it is dated
 -- now (every node on a first build, or when the replaced table has no dates).
 changes_dated as (
-    select
-        persons_assigned.*,
-        {%- if '_changed_at' in replaced_columns %}
-            case
-                when
-                    replaced.person_id = persons_assigned.person_id
-                    and replaced.resolution is not distinct from persons_assigned.resolution
-                    then replaced._changed_at
-                else {{ dbt.current_timestamp() }}
-            end as _changed_at
-        from persons_assigned
-        left join {{ replaced }} as replaced
-            on
-                persons_assigned.tenant_id = replaced.tenant_id
-                and persons_assigned.node = replaced.node
-        {%- else %}
-            {{ dbt.current_timestamp() }} as _changed_at
-        from persons_assigned
-        {%- endif %}
+    {{ changes_dated(
+        'persons_assigned', ['tenant_id', 'node'], ['person_id', 'resolution'], '_changed_at'
+    ) }}
 )
 
 select * from changes_dated

@@ -140,7 +140,7 @@ persons_joined as (
             and persons.person_id = analytics_opt_outs.person_id
 ),
 
-final as (
+persons_selected as (
     select
         tenant_id,
         person_id,
@@ -157,6 +157,17 @@ final as (
         event_count,
         identifier_count
     from persons_joined
+),
+
+-- When the columns that decide which of the person's events the analytics marts keep
+-- (fct_analytics_events) last changed, from the table this build replaces.
+final as (
+    {{ changes_dated(
+        'persons_selected',
+        ['tenant_id', 'person_id'],
+        ['is_bot', 'analytics_opted_out_at'],
+        '_analytics_filter_changed_at'
+    ) }}
 )
 
 select * from final

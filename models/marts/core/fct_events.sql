@@ -1,11 +1,14 @@
 -- Incremental: a run rewrites the events staged since its newest row (less the raw
--- lookback) and the events whose person or session changed; the rest stays as it was.
+-- lookback) and the events whose person or session changed; the rest stays as it was. Each
+-- row records when it was written (`_written_at`): the marts derived event by event take
+-- again the events written after their own last run.
 {{
     config(
         materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key=['tenant_id', 'event_id'],
         on_schema_change='fail',
+        pre_hook="{{ written_columns_required(['_written_at']) }}",
     )
 }}
 
@@ -127,7 +130,8 @@ events_attributed as (
         events_in_scope.campaign_name,
         events_in_scope.page_path,
         events_in_scope.payload,
-        events_in_scope._loaded_at
+        events_in_scope._loaded_at,
+        {{ dbt.current_timestamp() }} as _written_at
     from events_in_scope
     inner join attributions
         on
