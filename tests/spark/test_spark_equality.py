@@ -217,9 +217,15 @@ RELATION_KEYS = {
         "tenant_id", "reason", "identifier_type", "identifier",
     ),
 }  # fmt: skip
-# Columns holding the build's own value (dbt's invocation_id, the build time), which two
-# builds cannot share: each engine must hold one non-null value in every row instead.
-RUN_DEPENDENT_COLUMNS = {"marts.fct_identity_changes": ("change_id", "recorded_at")}
+# Columns holding the build's own value (dbt's invocation_id, the build time: on a first
+# build every row was written or dated by the same statement), which two builds cannot share:
+# each engine must hold one non-null value in every row instead.
+RUN_DEPENDENT_COLUMNS = {
+    "marts.fct_identity_changes": ("change_id", "recorded_at"),
+    "marts.fct_events": ("_written_at",),
+    "marts.dim_persons": ("_analytics_filter_changed_at",),
+    "marts.int_product_events_localized": ("_localized_at",),
+}
 # Seeds, models and every data test they enable (generic and singular; tests that read a
 # DuckDB-only model are disabled with it). Among them the check that identity labels converged
 # within the rounds (Spark's propagation spreads without pointer jumping: README "### Spark").
