@@ -28,6 +28,7 @@ LOAD_COLUMNS = {
     "_written_at",
     "_analytics_filter_changed_at",
     "_localized_at",
+    "_measured_at",
 }
 SCHEMAS = ("staging", "intermediate", "marts")
 NO_LOOKBACK = {"raw_watermark_lookback_minutes": 0}

@@ -225,6 +225,7 @@ RUN_DEPENDENT_COLUMNS = {
     "marts.fct_events": ("_written_at",),
     "marts.dim_persons": ("_analytics_filter_changed_at",),
     "marts.int_product_events_localized": ("_localized_at",),
+    "marts.int_experiment_measured_events": ("_measured_at",),
 }
 # Seeds, models and every data test they enable (generic and singular; tests that read a
 # DuckDB-only model are disabled with it). Among them the check that identity labels converged

@@ -3,10 +3,38 @@
 -- per-person-and-session aggregate, any aggregate over those groups ran out of a 1 GiB
 -- memory limit at 10M events with DuckDB's two threads; with these joins materialized first
 -- it passed (issue #12). That the joins' hash tables were what filled memory is a guess.
+-- Incremental, event by event: a run takes again the events fct_events wrote since its own
+-- last run and every event of a person whose analytics filter changed since (macro
+-- analytics_events_changed; its pre-hook first deletes their rows, so an event no longer
+-- kept, or no longer measured, leaves).
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key=['tenant_id', 'event_id'],
+        on_schema_change='fail',
+        pre_hook="{{ analytics_events_changed_deleted(
+            ref('fct_events'), ref('dim_persons'), '_measured_at'
+        ) }}",
+    )
+}}
+
+-- What an incremental run reads to find its events: depends_on: {{ ref('fct_events') }},
+-- {{ ref('dim_persons') }}.
+
 with
 
 analytics_events as (
-    select * from {{ ref('fct_analytics_events') }}
+    select changed_analytics_events.*
+    from {{ ref('fct_analytics_events') }} as changed_analytics_events
+    {%- if is_incremental() %}
+        inner join (
+            {{ analytics_events_changed(ref('fct_events'), ref('dim_persons'), '_measured_at') }}
+        ) as events_changed
+            on
+                changed_analytics_events.tenant_id = events_changed.tenant_id
+                and changed_analytics_events.event_id = events_changed.event_id
+    {%- endif %}
 ),
 
 orders as (
@@ -37,7 +65,8 @@ measured_events as (
             when recommendations.event_id is not null then 'rec_request'
             when recommendation_clicks.event_id is not null then 'rec_click'
             else 'session_event'
-        end as measure
+        end as measure,
+        {{ dbt.current_timestamp() }} as _measured_at
     from analytics_events
     left join orders
         on
