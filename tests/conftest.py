@@ -28,6 +28,26 @@ MARTS_SAMPLE = {"users": 300, "days": 14, "seed": 23, "tenants": 2, "defects": "
 # every event by its device time, so the marts sample trusts device clocks for 7 days.
 MARTS_VARS = {"days_late_allowed": 7}
 MARTS_PII_KEY = "marts-test-key"
+
+
+def stored_test_failures(db: Path, test_name: str, columns: str = "*") -> list[tuple] | None:
+    """The failing rows a dbt test stored in schema audit (`columns` of them, ordered); None
+    when it stored none: the project's test materialization keeps no table for a passing
+    test."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        stored = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'audit' and table_name = ?",
+            [test_name],
+        ).fetchone()[0]
+        if not stored:
+            return None
+        return con.execute(f"select {columns} from audit.{test_name} order by all").fetchall()
+    finally:
+        con.close()
+
+
 LIMIT_ENV_VARS = (MEMORY_LIMIT_ENV_VAR, TEMP_DIRECTORY_ENV_VAR)
 
 

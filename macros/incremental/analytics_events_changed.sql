@@ -1,10 +1,10 @@
 {#- The events (tenant_id, event_id) an incremental model derived event by event from
     fct_analytics_events must derive again: every event fct_events wrote after the model's
     last run (the newest `written_at` of `this`, the lowest timestamp when it is empty: new,
-    re-staged, moved to another person or session), and every event of a person whose analytics filter (dim_persons is_bot,
-    analytics_opted_out_at: whether fct_analytics_events keeps their events) changed since;
-    every event when `redo_all` (an SQL condition) holds. A select; on a first build, every
-    event. -#}
+    re-staged, moved to another person or session), and every event of a person whose
+    analytics filter (dim_persons is_bot, analytics_opted_out_at: whether
+    fct_analytics_events keeps their events) changed since; every event when `redo_all` (an
+    SQL condition) holds. A select; on a first build, every event. -#}
 {% macro analytics_events_changed(events, persons, written_at, redo_all='false') -%}
     {%- if not events or not persons or not written_at -%}
         {{ exceptions.raise_compiler_error(
@@ -12,6 +12,12 @@
             ~ "(ref('dim_persons')) and written_at (the model's own write-time column)"
         ) }}
     {%- endif -%}
+    {%- set last_run -%}
+        (
+            select coalesce(max(written_before.{{ written_at }}), {{ timestamp_lowest() }})
+            from {{ this }} as written_before
+        )
+    {%- endset -%}
     select
         events.tenant_id,
         events.event_id
@@ -22,19 +28,13 @@
             tenant_id,
             person_id
         from {{ persons }}
-        where _analytics_filter_changed_at > (
-            select coalesce(max(written_before.{{ written_at }}), {{ timestamp_lowest() }})
-            from {{ this }} as written_before
-        )
+        where _analytics_filter_changed_at > {{ last_run }}
     ) as persons_changed
         on
             events.tenant_id = persons_changed.tenant_id
             and events.person_id = persons_changed.person_id
     where
-        events._written_at > (
-            select coalesce(max(written_before.{{ written_at }}), {{ timestamp_lowest() }})
-            from {{ this }} as written_before
-        )
+        events._written_at > {{ last_run }}
         or persons_changed.person_id is not null
         or ({{ redo_all }})
     {%- endif %}

@@ -7,24 +7,15 @@ import shutil
 import duckdb
 
 from signalhouse.dbt import run_dbt
+from tests.conftest import stored_test_failures
 
 TEST_NAME = "no_recent_anomaly_event_volume"
 
 
 def _flagged_rows(db) -> int | None:
     """Rows the test stored in audit; None when it stored none (a passing test keeps no table)."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        stored = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'audit' and table_name = ?",
-            [TEST_NAME],
-        ).fetchone()[0]
-        if not stored:
-            return None
-        return con.execute(f"select count(*) from audit.{TEST_NAME}").fetchone()[0]
-    finally:
-        con.close()
+    stored = stored_test_failures(db, TEST_NAME)
+    return None if stored is None else len(stored)
 
 
 def test_anomaly_test_warns_on_a_seeded_anomaly(marts_build, tmp_path) -> None:

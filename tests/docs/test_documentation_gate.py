@@ -13,12 +13,11 @@ import re
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from signalhouse.dbt import _release_warehouse
 from signalhouse.warehouse import DB_ENV_VAR, PROJECT_DIR
-from tests.conftest import MARTS_VARS
+from tests.conftest import MARTS_VARS, stored_test_failures
 
 PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "analyses")
 ALIASES_YML = Path("models/staging/segment/stg_segment__aliases.yml")
@@ -27,20 +26,7 @@ GROUPS_YML = Path("models/staging/segment/stg_segment__groups.yml")
 
 def _audit_rows(db: Path, table: str) -> list[tuple] | None:
     """The failing rows a test stored; None when it stored none (it passed)."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        stored = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'audit' and table_name = ?",
-            [table],
-        ).fetchone()[0]
-        if not stored:
-            return None
-        return con.execute(
-            f"select resource, column_name, problem, fix from audit.{table} order by all"
-        ).fetchall()
-    finally:
-        con.close()
+    return stored_test_failures(db, table, "resource, column_name, problem, fix")
 
 
 def test_intact_project_has_no_documentation_problems(marts_build):
