@@ -12,12 +12,7 @@
             ~ "(ref('dim_persons')) and written_at (the model's own write-time column)"
         ) }}
     {%- endif -%}
-    {%- set last_run -%}
-        (
-            select coalesce(max(written_before.{{ written_at }}), {{ timestamp_lowest() }})
-            from {{ this }} as written_before
-        )
-    {%- endset -%}
+    {%- set last_run = last_run_at(written_at) -%}
     select
         events.tenant_id,
         events.event_id

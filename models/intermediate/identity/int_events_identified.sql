@@ -2,8 +2,10 @@
 -- model's last run (`_cleaned_at`), the events carrying an identifier whose node changed
 -- person or resolution since (int_identities_stitched `_changed_at`), and every event on a
 -- shared anonymous id one of those carries (its logins may have changed); delete+insert on
--- the event key. An event in scope that no longer has a person is written without one and
--- deleted by the post-hook.
+-- the event key. An event in scope that lost its person keeps a row without one (a
+-- tombstone, dated like every row written), so that the models downstream find it among the
+-- rows written since their last run instead of comparing all of history; they read only the
+-- rows with a person.
 {{
     config(
         materialized=incremental_materialization(),
@@ -11,11 +13,6 @@
         unique_key=['tenant_id', 'event_id'],
         on_schema_change='fail',
         pre_hook="{{ written_columns_required(['_identified_at']) }}",
-        post_hook=[
-            "{% if is_incremental() %}
-            delete from {{ this }} where person_id is null
-            {% endif %}"
-        ],
     )
 }}
 
@@ -30,14 +27,8 @@ stitched as (
 ),
 
 {% if is_incremental() -%}
--- The last run's transaction start (the newest row written; an older one when the last run
--- wrote nothing, which only widens the scope; the lowest timestamp when the table is empty).
 last_run as (
-    select
-        coalesce(
-            max(identified_before._identified_at), {{ timestamp_lowest() }}
-        ) as identified_at
-    from {{ this }} as identified_before
+    select {{ last_run_at('_identified_at') }} as identified_at
 ),
 
 nodes_changed as (
@@ -265,17 +256,27 @@ persons_chosen as (
 
 events_identified as (
     select
-        tenant_id,
-        event_id,
-        person_id,
-        event_at,
-        identified_by,
-        is_bot_user_agent,
+        persons_chosen.tenant_id,
+        persons_chosen.event_id,
+        persons_chosen.person_id,
+        persons_chosen.event_at,
+        persons_chosen.identified_by,
+        persons_chosen.is_bot_user_agent,
         {{ dbt.current_timestamp() }} as _identified_at
     from persons_chosen
-    -- An incremental run keeps the events in scope that lost their person, so that their
-    -- rows are replaced (and then deleted by the post-hook).
-    where {{ 'true' if is_incremental() else 'person_id is not null' }}
+    {%- if is_incremental() %}
+        -- An event that had a row and no longer has a person becomes a tombstone; one that
+        -- never had a person (every identifier a placeholder) stays out.
+        left join {{ this }} as identified_before
+            on
+                persons_chosen.tenant_id = identified_before.tenant_id
+                and persons_chosen.event_id = identified_before.event_id
+        where
+            persons_chosen.person_id is not null
+            or identified_before.event_id is not null
+    {%- else %}
+        where persons_chosen.person_id is not null
+    {%- endif %}
 )
 
 select * from events_identified

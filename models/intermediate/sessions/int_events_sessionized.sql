@@ -2,8 +2,13 @@
 -- client events changed since the last run (new, re-staged, moved to or away from them) and
 -- the earliest time a change touches, restarts each one at their last session start before
 -- it (as the last run wrote it: the events before it, and that start's gap, are unchanged),
--- and replaces their rows from there on (strategy partition_tails). Rows whose event now
--- belongs to no one, or is no longer a client event, go in the post-hook.
+-- and replaces their rows from there on (strategy partition_tails). It compares with its own
+-- rows only the events int_events_identified wrote since its last run (`_identified_at`:
+-- every re-staged event is identified again, and an event that lost its person leaves a
+-- dated tombstone there), not all of history. The post-hook deletes the rows of those
+-- events that now belong to no one or to another person, or are no longer client events.
+-- Each row records when it was written (`_sessionized_at`), from which fct_events takes the
+-- events whose session changed.
 {{
     config(
         materialized=incremental_materialization(),
@@ -11,25 +16,39 @@
         unique_key=['tenant_id', 'person_id'],
         tail_order_by=['event_at', 'event_id'],
         on_schema_change='fail',
+        pre_hook="{{ written_columns_required(['_sessionized_at']) }}",
         post_hook=[
             "{% if is_incremental() %}
             delete from {{ this }} as sessionized
-            where
-                not exists (
-                    select 1
-                    from {{ ref('int_events_identified') }} as identified
-                    where
-                        identified.tenant_id = sessionized.tenant_id
-                        and identified.event_id = sessionized.event_id
-                        and identified.person_id = sessionized.person_id
+            using (
+                select
+                    identified.tenant_id,
+                    identified.event_id,
+                    identified.person_id,
+                    {{ is_client_event('events') }} as is_client_event
+                from {{ ref('int_events_identified') }} as identified
+                inner join {{ ref('stg_segment__events') }} as events
+                    on
+                        identified.tenant_id = events.tenant_id
+                        and identified.event_id = events.event_id
+                -- identified since this model's previous run (the rows this run wrote
+                -- carry its transaction start, which current_timestamp returns here)
+                where identified._identified_at > (
+                    select
+                        coalesce(
+                            max(sessionized_before._sessionized_at),
+                            {{ timestamp_lowest() }}
+                        )
+                    from {{ this }} as sessionized_before
+                    where sessionized_before._sessionized_at < {{ dbt.current_timestamp() }}
                 )
-                or exists (
-                    select 1
-                    from {{ ref('stg_segment__events') }} as events
-                    where
-                        events.tenant_id = sessionized.tenant_id
-                        and events.event_id = sessionized.event_id
-                        and not {{ is_client_event('events') }}
+            ) as identified_since
+            where
+                sessionized.tenant_id = identified_since.tenant_id
+                and sessionized.event_id = identified_since.event_id
+                and (
+                    identified_since.person_id is distinct from sessionized.person_id
+                    or not identified_since.is_client_event
                 )
             {% endif %}"
         ],
@@ -46,11 +65,12 @@ identified as (
     select * from {{ ref('int_events_identified') }}
 ),
 
-client_events as (
+-- A client event's own columns (its person comes from identified). Inlined: each use reads
+-- only its events.
+client_event_rows as {{ not_materialized() }} (
     select
         events.tenant_id,
         events.event_id,
-        identified.person_id,
         events.event_at,
         events.platform,
         events.event_type,
@@ -61,43 +81,56 @@ client_events as (
         events.campaign_medium,
         events.campaign_name
     from events
-    inner join identified
-        on
-            events.tenant_id = identified.tenant_id
-            and events.event_id = identified.event_id
     where {{ is_client_event('events') }}
 ),
 
--- What the last run sessionized, and the events as they are now; both empty on a first
--- build, which takes every person (the constant filter lets the engine skip the comparison
--- instead of running it for nothing).
-previous_events as (
-    select
-        tenant_id,
-        event_id,
-        person_id,
-        event_at,
-        platform,
-        event_type,
-        event_name,
-        view_name,
-        page_path,
-        campaign_source,
-        campaign_medium,
-        campaign_name,
-        {{ 'gap_since_previous' if is_incremental() else 'null as gap_since_previous' }}
-    from {{ this if is_incremental() else 'client_events' }}
-    where {{ 'true' if is_incremental() else 'false' }}
+{% if is_incremental() -%}
+last_run as (
+    select {{ last_run_at('_sessionized_at') }} as sessionized_at
 ),
 
-current_events as (
-    select * from client_events
-    where {{ 'true' if is_incremental() else 'false' }}
+-- What the last run sessionized; inlined (read twice, each time for a few rows).
+previous_events as {{ not_materialized() }} (
+    select * from {{ this }}
+),
+
+-- The events that may have changed: identified again since the last run (new, re-staged,
+-- moved to another person, a tombstone when it lost its person).
+events_to_compare as (
+    select
+        tenant_id,
+        event_id
+    from identified
+    where _identified_at > (select last_run.sessionized_at from last_run)
+),
+
+previous_compared as (
+    select previous_events.*
+    from previous_events
+    inner join events_to_compare
+        on
+            previous_events.tenant_id = events_to_compare.tenant_id
+            and previous_events.event_id = events_to_compare.event_id
+),
+
+current_compared as (
+    select
+        client_event_rows.*,
+        identified.person_id
+    from events_to_compare
+    inner join identified
+        on
+            events_to_compare.tenant_id = identified.tenant_id
+            and events_to_compare.event_id = identified.event_id
+            and identified.person_id is not null
+    inner join client_event_rows
+        on
+            identified.tenant_id = client_event_rows.tenant_id
+            and identified.event_id = client_event_rows.event_id
 ),
 
 -- Every event that is new, gone, moved to another person, or staged again with another
--- time or names: one join on the event key (an EXCEPT both ways hashed every column of
--- history twice).
+-- time or names: one join on the event key.
 events_changed as (
     select
         current_events.person_id,
@@ -105,8 +138,8 @@ events_changed as (
         previous_events.person_id as previous_person_id,
         previous_events.event_at as previous_event_at,
         coalesce(current_events.tenant_id, previous_events.tenant_id) as tenant_id
-    from current_events
-    full outer join previous_events
+    from current_compared as current_events
+    full outer join previous_compared as previous_events
         on
             current_events.tenant_id = previous_events.tenant_id
             and current_events.event_id = previous_events.event_id
@@ -147,63 +180,76 @@ persons_changed as (
     ) as changes
     group by tenant_id, person_id
 ),
+{%- endif %}
 
 -- Where each such person's sessions are cut again: their last session start (a gap over
 -- the inactivity limit, or their first event) before the earliest change, as the last run
 -- wrote it; null when the change comes first, and they are sessionized from the start.
--- Nothing before that start changed, so neither did its gap nor any earlier session.
+-- Nothing before that start changed, so neither did its gap nor any earlier session. A
+-- first build sessionizes every person from their first event.
 restarts as (
-    select
-        persons_changed.tenant_id,
-        persons_changed.person_id,
-        {{ last_ordered(
-            'previous_events.event_at',
-            ['previous_events.event_at', 'previous_events.event_id']
-        ) }} as restart_at,
-        {{ last_ordered(
-            'previous_events.event_id',
-            ['previous_events.event_at', 'previous_events.event_id']
-        ) }} as restart_event_id,
-        {{ last_ordered(
-            'previous_events.gap_since_previous',
-            ['previous_events.event_at', 'previous_events.event_id']
-        ) }} as restart_gap
-    from persons_changed
-    left join previous_events
-        on
-            persons_changed.tenant_id = previous_events.tenant_id
-            and persons_changed.person_id = previous_events.person_id
-            and persons_changed.changed_from > previous_events.event_at
-            and (
-                previous_events.gap_since_previous is null
-                or previous_events.gap_since_previous > {{ interval_minutes(
-                    session_inactivity_minutes('previous_events.platform')
-                ) }}
-            )
-    group by persons_changed.tenant_id, persons_changed.person_id
+    {%- if is_incremental() %}
+        select
+            persons_changed.tenant_id,
+            persons_changed.person_id,
+            {{ last_ordered(
+                'previous_events.event_at',
+                ['previous_events.event_at', 'previous_events.event_id']
+            ) }} as restart_at,
+            {{ last_ordered(
+                'previous_events.event_id',
+                ['previous_events.event_at', 'previous_events.event_id']
+            ) }} as restart_event_id,
+            {{ last_ordered(
+                'previous_events.gap_since_previous',
+                ['previous_events.event_at', 'previous_events.event_id']
+            ) }} as restart_gap
+        from persons_changed
+        left join previous_events
+            on
+                persons_changed.tenant_id = previous_events.tenant_id
+                and persons_changed.person_id = previous_events.person_id
+                and persons_changed.changed_from > previous_events.event_at
+                and (
+                    previous_events.gap_since_previous is null
+                    or previous_events.gap_since_previous > {{ interval_minutes(
+                        session_inactivity_minutes('previous_events.platform')
+                    ) }}
+                )
+        group by persons_changed.tenant_id, persons_changed.person_id
+    {%- else %}
+        select distinct
+            tenant_id,
+            person_id,
+            null as restart_at,
+            null as restart_event_id,
+            null as restart_gap
+        from identified
+        where person_id is not null
+    {%- endif %}
 ),
 
+-- Each restarted person's client events from the restart on.
 events_in_scope as (
     select
-        client_events.*,
+        client_event_rows.*,
+        identified.person_id,
         restarts.restart_gap
-    from client_events
-    left join restarts
+    from restarts
+    inner join identified
         on
-            client_events.tenant_id = restarts.tenant_id
-            and client_events.person_id = restarts.person_id
+            restarts.tenant_id = identified.tenant_id
+            and restarts.person_id = identified.person_id
+    inner join client_event_rows
+        on
+            identified.tenant_id = client_event_rows.tenant_id
+            and identified.event_id = client_event_rows.event_id
     where
-        {{ 'false' if is_incremental() else 'true' }}
+        restarts.restart_at is null
+        or client_event_rows.event_at > restarts.restart_at
         or (
-            restarts.person_id is not null
-            and (
-                restarts.restart_at is null
-                or client_events.event_at > restarts.restart_at
-                or (
-                    client_events.event_at = restarts.restart_at
-                    and client_events.event_id >= restarts.restart_event_id
-                )
-            )
+            client_event_rows.event_at = restarts.restart_at
+            and client_event_rows.event_id >= restarts.restart_event_id
         )
 ),
 
@@ -276,7 +322,8 @@ sessions_keyed as (
         row_number() over (
             partition by tenant_id, person_id, gap_session_number, length_slice
             order by event_at asc, event_id asc
-        ) as event_number_in_session
+        ) as event_number_in_session,
+        {{ dbt.current_timestamp() }} as _sessionized_at
     from long_sessions_sliced
 )
 

@@ -4,9 +4,11 @@ stitched as (
     select * from {{ ref('int_identities_stitched') }}
 ),
 
--- Inlined: each of its two readers scans its own columns (1M: 1.37 -> 1.1 s).
+-- Inlined: each of its two readers scans its own columns (1M: 1.37 -> 1.1 s). Without the
+-- tombstones of events that lost their person.
 events_identified as {{ not_materialized() }} (
     select * from {{ ref('int_events_identified') }}
+    where person_id is not null
 ),
 
 events_cleaned as (

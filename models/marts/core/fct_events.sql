@@ -1,7 +1,10 @@
 -- Incremental: a run rewrites the events staged since its newest row (less the raw
--- lookback) and the events whose person or session changed; the rest stays as it was. Each
--- row records when it was written (`_written_at`): the marts derived event by event take
--- again the events written after their own last run.
+-- lookback) and the events whose person or session changed; the rest stays as it was. Which
+-- persons and sessions may have changed it reads from their write dates (the rows
+-- int_events_identified, tombstones included, and int_events_sessionized wrote after this
+-- model's last run), and it compares only those events with its own rows, not all of
+-- history. Each row records when it was written (`_written_at`): the marts derived event by
+-- event take again the events written after their own last run.
 {{
     config(
         materialized=incremental_materialization(),
@@ -28,6 +31,50 @@ sessionized as (
     select * from {{ ref('int_events_sessionized') }}
 ),
 
+{% if is_incremental() -%}
+last_run as (
+    select {{ last_run_at('_written_at') }} as written_at
+),
+
+events_restaged as (
+    select
+        tenant_id,
+        event_id
+    from events
+    where _loaded_at >= {{ loaded_watermark(this) }}
+),
+
+-- The events whose person or session may differ from this model's row: identified (a
+-- tombstone when the event lost its person) or sessionized again since the last run. A
+-- session row leaves int_events_sessionized only with its event's person (dated here) or its
+-- staging (an event no longer a client event is staged again).
+events_to_compare as (
+    select
+        tenant_id,
+        event_id
+    from identified
+    where _identified_at > (select last_run.written_at from last_run)
+    union
+    select
+        tenant_id,
+        event_id
+    from sessionized
+    where _sessionized_at > (select last_run.written_at from last_run)
+),
+
+events_candidate as (
+    select
+        tenant_id,
+        event_id
+    from events_to_compare
+    union
+    select
+        tenant_id,
+        event_id
+    from events_restaged
+),
+{%- endif %}
+
 attributions as (
     select
         events.tenant_id,
@@ -44,22 +91,34 @@ attributions as (
         on
             events.tenant_id = sessionized.tenant_id
             and events.event_id = sessionized.event_id
+    {%- if is_incremental() %}
+        inner join events_candidate
+            on
+                events.tenant_id = events_candidate.tenant_id
+                and events.event_id = events_candidate.event_id
+    {%- endif %}
 ),
 
--- What the last run wrote (the attributions themselves on a first build).
+{% if is_incremental() -%}
+-- What the last run wrote for the candidates.
 previous_attributions as (
     select
-        tenant_id,
-        event_id,
-        person_id,
-        session_id,
-        event_number_in_session
-    from {{ this if is_incremental() else 'attributions' }}
+        written_before.tenant_id,
+        written_before.event_id,
+        written_before.person_id,
+        written_before.session_id,
+        written_before.event_number_in_session
+    from {{ this }} as written_before
+    inner join events_candidate
+        on
+            written_before.tenant_id = events_candidate.tenant_id
+            and written_before.event_id = events_candidate.event_id
 ),
 
--- What changed since the last run; nothing on a first build, which takes every event (the
--- constant filter lets the engine skip the comparison instead of running it for nothing).
-events_reattributed as (
+-- The events re-staged, and those whose person or session changed (identified or
+-- sessionized again with the same values is no change: downstream marts are not asked to
+-- derive them again).
+events_changed as (
     select
         tenant_id,
         event_id
@@ -68,43 +127,23 @@ events_reattributed as (
         except
         select * from previous_attributions
     ) as changed_attributions
-    where {{ 'true' if is_incremental() else 'false' }}
-),
-
-events_restaged as (
-    select
-        tenant_id,
-        event_id
-    from events
-    where
-        {{ 'true' if is_incremental() else 'false' }}
-        and _loaded_at >= {{ loaded_watermark(this if is_incremental() else 'events') }}
-),
-
--- One join on the changed keys, not two EXISTS tests or-ed together: DuckDB runs those as
--- mark joins over every staged event (1M events + 1 %: 4.0-4.3 -> 3.1-3.6 s, same rows).
-events_changed as (
-    select
-        tenant_id,
-        event_id
-    from events_reattributed
     union
     select
         tenant_id,
         event_id
     from events_restaged
 ),
+{%- endif %}
 
 events_in_scope as (
     select events.*
     from events
-    left join events_changed
-        on
-            events.tenant_id = events_changed.tenant_id
-            and events.event_id = events_changed.event_id
-    where
-        {{ 'false' if is_incremental() else 'true' }}
-        or events_changed.event_id is not null
+    {%- if is_incremental() %}
+        inner join events_changed
+            on
+                events.tenant_id = events_changed.tenant_id
+                and events.event_id = events_changed.event_id
+    {%- endif %}
 ),
 
 events_attributed as (

@@ -1,0 +1,10 @@
+{#- The transaction start of an incremental model's last run, as a scalar subquery: the newest
+    `written_at` (the model's own write-time column) of its rows. An older one when the last
+    run wrote nothing, which only widens what a run takes again; the lowest timestamp when
+    the table is empty. Only for incremental runs (it reads `this`). -#}
+{% macro last_run_at(written_at) -%}
+    (
+        select coalesce(max(written_before.{{ written_at }}), {{ timestamp_lowest() }})
+        from {{ this }} as written_before
+    )
+{%- endmacro %}
