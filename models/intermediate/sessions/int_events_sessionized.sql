@@ -57,11 +57,13 @@
 
 with
 
-events as (
+-- Both inlined: each reader takes its own columns and rows (materialized, they held every
+-- staged event and every identification).
+events as {{ not_materialized() }} (
     select * from {{ ref('stg_segment__events') }}
 ),
 
-identified as (
+identified as {{ not_materialized() }} (
     select * from {{ ref('int_events_identified') }}
 ),
 
@@ -113,20 +115,20 @@ previous_compared as (
             and previous_events.event_id = events_to_compare.event_id
 ),
 
+-- The same events as they are now (the date filtered on identified itself, not through
+-- events_to_compare: the engine then builds its hash table on the few, not on every event).
 current_compared as (
     select
         client_event_rows.*,
         identified.person_id
-    from events_to_compare
-    inner join identified
-        on
-            events_to_compare.tenant_id = identified.tenant_id
-            and events_to_compare.event_id = identified.event_id
-            and identified.person_id is not null
+    from identified
     inner join client_event_rows
         on
             identified.tenant_id = client_event_rows.tenant_id
             and identified.event_id = client_event_rows.event_id
+    where
+        identified._identified_at > (select last_run.sessionized_at from last_run)
+        and identified.person_id is not null
 ),
 
 -- Every event that is new, gone, moved to another person, or staged again with another
