@@ -115,8 +115,9 @@ previous_compared as (
             and previous_events.event_id = events_to_compare.event_id
 ),
 
--- The same events as they are now (the date filtered on identified itself, not through
--- events_to_compare: the engine then builds its hash table on the few, not on every event).
+-- The same events as they are now. DuckDB still builds this join's hash table on the client
+-- events, not on the few identified since (it estimates the date filter as wide): about
+-- 1.5 s at 10M events, left as it is.
 current_compared as (
     select
         client_event_rows.*,
