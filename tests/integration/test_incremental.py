@@ -444,15 +444,14 @@ def test_an_edited_placeholder_seed_cleans_every_event_again(tmp_path):
     to the seed afterwards must still blank those rows' ids, as a full refresh would, while a
     night with unchanged rules cleans only the newest loads."""
     lines = {
-        "night1": _line("m1", "track", "2026-10-12T10:00:05Z", userId="visitor")
-        + "\n"
-        + _line("m2", "track", "2026-10-12T10:00:05Z", userId="u_1"),
-        "night2": _line("m3", "track", "2026-10-12T11:00:05Z", userId="VISITOR "),
-        "night3": _line("m4", "track", "2026-10-12T12:00:05Z", userId="u_2"),
+        "night1": [
+            _line("m1", "track", "2026-10-12T10:00:05Z", userId="visitor"),
+            _line("m2", "track", "2026-10-12T10:00:05Z", userId="u_1"),
+        ],
+        "night2": [_line("m3", "track", "2026-10-12T11:00:05Z", userId="VISITOR ")],
+        "night3": [_line("m4", "track", "2026-10-12T12:00:05Z", userId="u_2")],
     }
-    for night, text in lines.items():
-        (tmp_path / night).mkdir()
-        (tmp_path / night / "a.jsonl").write_text(text + "\n")
+    nights = _write_nights(tmp_path, lines)
     db = tmp_path / "nightly.duckdb"
     select = ["--select", "stg_segment__events", "int_identity_events_cleaned"]
 
@@ -465,12 +464,12 @@ def test_an_edited_placeholder_seed_cleans_every_event_again(tmp_path):
 
     with _dbt_environment():
         seeds = ["seed", "--select", "sdk_libraries", "identity_placeholder_ids"]
-        for night in lines:
-            ingest_paths([tmp_path / night], db, tenant="t")
-            if night == "night1":
+        for night in nights:
+            ingest_paths([night], db, tenant="t")
+            if night.name == "night1":
                 assert run_dbt(seeds, db).success
             assert run_dbt(["run", *select], db, vars=NO_LOOKBACK).success
-            if night == "night2":
+            if night.name == "night2":
                 # Marks a row of the first night: a run that cleaned it again would undo it.
                 _execute(
                     db,

@@ -31,17 +31,10 @@
                     on
                         identified.tenant_id = events.tenant_id
                         and identified.event_id = events.event_id
-                -- identified since this model's previous run (the rows this run wrote
-                -- carry its transaction start, which current_timestamp returns here)
-                where identified._identified_at > (
-                    select
-                        coalesce(
-                            max(sessionized_before._sessionized_at),
-                            {{ timestamp_lowest() }}
-                        )
-                    from {{ this }} as sessionized_before
-                    where sessionized_before._sessionized_at < {{ dbt.current_timestamp() }}
-                )
+                -- identified since this model's previous run
+                where identified._identified_at > {{ last_run_at(
+                    '_sessionized_at', excluding_this_run=true
+                ) }}
             ) as identified_since
             where
                 sessionized.tenant_id = identified_since.tenant_id
@@ -97,39 +90,39 @@ previous_events as {{ not_materialized() }} (
 ),
 
 -- The events that may have changed: identified again since the last run (new, re-staged,
--- moved to another person, a tombstone when it lost its person).
-events_to_compare as (
+-- moved to another person, a tombstone when it lost its person). Inlined: read twice.
+identified_since as {{ not_materialized() }} (
     select
         tenant_id,
-        event_id
+        event_id,
+        person_id
     from identified
     where _identified_at > (select last_run.sessionized_at from last_run)
 ),
 
+-- Those events as the last run sessionized them.
 previous_compared as (
     select previous_events.*
     from previous_events
-    inner join events_to_compare
+    inner join identified_since
         on
-            previous_events.tenant_id = events_to_compare.tenant_id
-            and previous_events.event_id = events_to_compare.event_id
+            previous_events.tenant_id = identified_since.tenant_id
+            and previous_events.event_id = identified_since.event_id
 ),
 
--- The same events as they are now. DuckDB still builds this join's hash table on the client
--- events, not on the few identified since (it estimates the date filter as wide): about
--- 1.5 s at 10M events, left as it is.
+-- The same events as they are now (a tombstone has no current client event). DuckDB builds
+-- this join's hash table on the client events, not on the few identified since (it
+-- estimates the date filter as wide): about 1.5 s at 10M events, left as it is.
 current_compared as (
     select
         client_event_rows.*,
-        identified.person_id
-    from identified
+        identified_since.person_id
+    from identified_since
     inner join client_event_rows
         on
-            identified.tenant_id = client_event_rows.tenant_id
-            and identified.event_id = client_event_rows.event_id
-    where
-        identified._identified_at > (select last_run.sessionized_at from last_run)
-        and identified.person_id is not null
+            identified_since.tenant_id = client_event_rows.tenant_id
+            and identified_since.event_id = client_event_rows.event_id
+    where identified_since.person_id is not null
 ),
 
 -- Every event that is new, gone, moved to another person, or staged again with another
