@@ -161,6 +161,7 @@ MART_KEYS = {
     "fct_sync_runs": ("tenant_id", "sync_id"),
     "int_experiment_measured_events": ("tenant_id", "event_id"),
     "int_funnel_attempts_ordered": ("tenant_id", "funnel_id", "attempt_id"),
+    "int_funnel_stream_positions": ("tenant_id", "event_id"),
     "int_product_events_localized": ("tenant_id", "event_id"),
     "rpt_active_users": ("tenant_id", "platform", "activity_date"),
     "rpt_anomalies": ("tenant_id", "metric", "metric_date"),
@@ -223,6 +224,8 @@ RELATION_KEYS = {
 RUN_DEPENDENT_COLUMNS = {
     "marts.fct_identity_changes": ("change_id", "recorded_at"),
     "marts.fct_events": ("_written_at",),
+    "marts.fct_analytics_events": ("_written_at",),
+    "marts.fct_funnel_step_events": ("_matched_at",),
     "marts.dim_persons": ("_analytics_filter_changed_at",),
     "marts.int_product_events_localized": ("_localized_at",),
     "marts.int_experiment_measured_events": ("_measured_at",),

@@ -34,6 +34,7 @@ events_kept as (
         events.page_path,
         events.payload,
         events._loaded_at,
+        events._written_at,
         persons.user_id as person_user_id,
         persons.plan_tier as person_plan_tier
     from events

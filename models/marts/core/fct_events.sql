@@ -3,19 +3,25 @@
 -- int_events_identified (tombstones included) or int_events_sessionized wrote after this
 -- model's last run, where they differ (macro event_attributions_updated): neither step
 -- reads history's payloads or compares every event. Each row records when it was written
--- (`_written_at`, by either step): the marts derived event by event take again the events
--- written after their own last run.
+-- (`_written_at`, by either step), moved as well for the events of a person whose analytics
+-- filter changed (macro analytics_filter_changes_dated): the marts derived event by event
+-- take again the events written after their own last run.
 {{
     config(
         materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key=['tenant_id', 'event_id'],
         on_schema_change='fail',
-        pre_hook="{{ event_attributions_updated(
-            ref('int_events_identified'), ref('int_events_sessionized')
-        ) }}",
+        pre_hook=[
+            "{{ event_attributions_updated(
+                ref('int_events_identified'), ref('int_events_sessionized')
+            ) }}",
+            "{{ analytics_filter_changes_dated(ref('dim_persons')) }}",
+        ],
     )
 }}
+
+-- What the pre-hooks read: depends_on: {{ ref('dim_persons') }}.
 
 with
 

@@ -4,23 +4,20 @@
 -- memory limit at 10M events with DuckDB's two threads; with these joins materialized first
 -- it passed (issue #12). That the joins' hash tables were what filled memory is a guess.
 -- Incremental, event by event: a run takes again the events fct_events wrote since its own
--- last run and every event of a person whose analytics filter changed since (macro
--- analytics_events_changed; its pre-hook first deletes their rows, so an event no longer
--- kept, or no longer measured, leaves).
+-- last run (macro written_after_last_run; fct_events also dates the events of a person
+-- whose analytics filter changed), after its pre-hook (analytics_events_changed_deleted)
+-- has deleted their rows, so that an event no longer kept, or no longer measured, leaves).
 {{
     config(
         materialized=incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key=['tenant_id', 'event_id'],
         on_schema_change='fail',
-        pre_hook="{{ analytics_events_changed_deleted(
-            ref('fct_events'), ref('dim_persons'), '_measured_at'
-        ) }}",
+        pre_hook="{{ analytics_events_changed_deleted(ref('fct_events'), '_measured_at') }}",
     )
 }}
 
--- What an incremental run reads to find its events: depends_on: {{ ref('fct_events') }},
--- {{ ref('dim_persons') }}.
+-- What the pre-hook reads to find the events to delete: depends_on: {{ ref('fct_events') }}.
 
 with
 
@@ -28,12 +25,7 @@ analytics_events as (
     select changed_analytics_events.*
     from {{ ref('fct_analytics_events') }} as changed_analytics_events
     {%- if is_incremental() %}
-        inner join (
-            {{ analytics_events_changed(ref('fct_events'), ref('dim_persons'), '_measured_at') }}
-        ) as events_changed
-            on
-                changed_analytics_events.tenant_id = events_changed.tenant_id
-                and changed_analytics_events.event_id = events_changed.event_id
+        where {{ written_after_last_run('changed_analytics_events._written_at', '_measured_at') }}
     {%- endif %}
 ),
 

@@ -1,14 +1,45 @@
 -- The narrow input of the funnel engine: every kept event that matches a configured funnel
--- step, with its place in the person's whole event stream for strict funnels.
+-- step. Incremental, event by event: a run matches again the events fct_events wrote since
+-- its own last run (macro written_after_last_run; fct_events also dates the events of a
+-- person whose analytics filter changed; its pre-hook first deletes their rows, so an event
+-- that no longer matches or is no longer kept leaves), or every event when the matching
+-- columns of seed funnel_steps changed. A strict funnel's "very next event" is not a
+-- property of one event: int_funnel_stream_positions numbers the streams it needs.
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key=['tenant_id', 'event_id'],
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ written_columns_required(['_matched_at', '_funnel_steps']) }}",
+            "{{ analytics_events_changed_deleted(
+                ref('fct_events'), '_matched_at',
+                config_rows_changed(
+                    ref('funnel_steps'), funnel_step_rule_columns(), '_funnel_steps'
+                )
+            ) }}",
+        ],
+    )
+}}
+
+-- What the pre-hook reads to find the events to delete: depends_on: {{ ref('fct_events') }}.
+
 with
 
--- Inlined so each branch of product_events_matched reads only its columns (no payload copy).
-events as {{ not_materialized() }} (
-    select * from {{ ref('fct_analytics_events') }}
-),
-
-funnels as (
-    select * from {{ ref('funnels') }}
+-- A first build reads every kept event, inlined so each branch of product_events_matched
+-- reads only its columns (no payload copy); an incremental run the few changed ones, once.
+events as {{ not_materialized() if not is_incremental() }} (
+    select analytics_events.*
+    from {{ ref('fct_analytics_events') }} as analytics_events
+    {%- if is_incremental() %}
+        where {{ written_after_last_run(
+            'analytics_events._written_at', '_matched_at',
+            config_rows_changed(
+                ref('funnel_steps'), funnel_step_rule_columns(), '_funnel_steps'
+            )
+        ) }}
+    {%- endif %}
 ),
 
 funnel_steps as (
@@ -19,60 +50,21 @@ steps_matched as (
     {{ product_events_matched('events', 'funnel_steps', ['funnel_id', 'step_index']) }}
 ),
 
-strict_persons as (
-    select distinct
-        steps_matched.tenant_id,
-        steps_matched.person_id
-    from steps_matched
-    inner join funnels
-        on steps_matched.funnel_id = funnels.funnel_id
-    where funnels.order_mode = 'strict'
-),
-
-person_streams_numbered as (
+final as (
     select
-        events.tenant_id,
-        events.event_id,
-        row_number() over (
-            partition by events.tenant_id, events.person_id
-            order by events.event_at asc, events.event_id asc
-        ) as stream_seq
-    from events
-    inner join strict_persons
-        on
-            events.tenant_id = strict_persons.tenant_id
-            and events.person_id = strict_persons.person_id
-),
-
--- Only strict funnels read stream_seq: the join on event_id stays the size of their steps.
-steps_sequenced as (
-    {%- for strict in [true, false] %}
-        select
-            steps_matched.tenant_id,
-            steps_matched.funnel_id,
-            steps_matched.step_index,
-            steps_matched.person_id,
-            steps_matched.event_id,
-            steps_matched.occurrence_id,
-            steps_matched.event_at,
-            steps_matched.platform,
-            steps_matched.session_id,
-            {{ 'person_streams_numbered.stream_seq' if strict
-                else 'cast(null as bigint) as stream_seq' }}
-        from steps_matched
-        inner join funnels
-            on steps_matched.funnel_id = funnels.funnel_id
-        {%- if strict %}
-            left join person_streams_numbered
-                on
-                    steps_matched.tenant_id = person_streams_numbered.tenant_id
-                    and steps_matched.event_id = person_streams_numbered.event_id
-        {%- endif %}
-        where funnels.order_mode {{ '=' if strict else '!=' }} 'strict'
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+        tenant_id,
+        funnel_id,
+        step_index,
+        person_id,
+        event_id,
+        occurrence_id,
+        event_at,
+        platform,
+        session_id,
+        {{ config_rows_hash(ref('funnel_steps'), funnel_step_rule_columns()) }}
+            as _funnel_steps,
+        {{ dbt.current_timestamp() }} as _matched_at
+    from steps_matched
 )
 
-select * from steps_sequenced
+select * from final

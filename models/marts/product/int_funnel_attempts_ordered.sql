@@ -7,9 +7,19 @@
 {%- set max_steps = var('product_funnel_max_steps') %}
 with
 
--- Read once per funnel step: inlined, not held in memory (see not_materialized).
+-- Read once per funnel step: inlined, not held in memory (see not_materialized). Steps of
+-- strict funnels get their place in the person's stream (an event that is also a step of
+-- another funnel gets it there too, unread: funnel_step_event_qualifies reads it for strict
+-- funnels only).
 step_events as {{ not_materialized() }} (
-    select * from {{ ref('fct_funnel_step_events') }}
+    select
+        step_events.*,
+        stream_positions.stream_seq
+    from {{ ref('fct_funnel_step_events') }} as step_events
+    left join {{ ref('int_funnel_stream_positions') }} as stream_positions
+        on
+            step_events.tenant_id = stream_positions.tenant_id
+            and step_events.event_id = stream_positions.event_id
 ),
 
 funnels as (

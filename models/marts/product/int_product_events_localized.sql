@@ -3,9 +3,10 @@
 -- activity) with the tenant-local date they happened on; tenants without a zone count in
 -- UTC.
 -- Incremental, event by event: a run takes again the events fct_events wrote since its own
--- last run and every event of a person whose analytics filter changed since (macro
--- analytics_events_changed; its pre-hook first deletes their rows, so an event no longer
--- kept leaves), or every event when the tenants' time zones changed.
+-- last run (macro written_after_last_run; fct_events also dates the events of a person
+-- whose analytics filter changed), after its pre-hook (analytics_events_changed_deleted)
+-- has deleted their rows, so that an event no longer kept leaves; every event when the
+-- tenants' time zones changed.
 {{
     config(
         materialized=incremental_materialization(),
@@ -15,15 +16,14 @@
         pre_hook=[
             "{{ written_columns_required(['_localized_at', '_time_zones']) }}",
             "{{ analytics_events_changed_deleted(
-                ref('fct_events'), ref('dim_persons'), '_localized_at',
+                ref('fct_events'), '_localized_at',
                 tenant_time_zones_changed(ref('tenants'))
             ) }}",
         ],
     )
 }}
 
--- What an incremental run reads to find its events: depends_on: {{ ref('fct_events') }},
--- {{ ref('dim_persons') }}.
+-- What the pre-hook reads to find the events to delete: depends_on: {{ ref('fct_events') }}.
 
 with
 
@@ -31,15 +31,10 @@ events as (
     select analytics_events.*
     from {{ ref('fct_analytics_events') }} as analytics_events
     {%- if is_incremental() %}
-        inner join (
-            {{ analytics_events_changed(
-                ref('fct_events'), ref('dim_persons'), '_localized_at',
-                tenant_time_zones_changed(ref('tenants'))
-            ) }}
-        ) as events_changed
-            on
-                analytics_events.tenant_id = events_changed.tenant_id
-                and analytics_events.event_id = events_changed.event_id
+        where {{ written_after_last_run(
+            'analytics_events._written_at', '_localized_at',
+            tenant_time_zones_changed(ref('tenants'))
+        ) }}
     {%- endif %}
 ),
 
