@@ -31,6 +31,7 @@ LOAD_COLUMNS = {
     "_localized_at",
     "_measured_at",
     "_matched_at",
+    "_described_at",
 }
 # Rows an incremental history writes by design and a full refresh does not: the tombstones of
 # events that lost their person (readers take the rows with a person).
