@@ -41,17 +41,20 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- Pre-hook of such a model (delete+insert on tenant_id, event_id): deletes its rows of the
-    events analytics_events_changed returns, so that an event fct_analytics_events no longer
-    keeps (a bot now, after an opt-out, out of its session) leaves the model; the model then
-    inserts those it still keeps. Nothing on a first build. -#}
-{% macro analytics_events_changed_deleted(events, written_at, redo_all='false') -%}
+{#- Pre-hook of such a model (delete+insert on tenant_id and its event id column,
+    `event_id_column`): deletes its rows of the events analytics_events_changed returns, so
+    that an event fct_analytics_events no longer keeps (a bot now, after an opt-out, out of
+    its session) leaves the model; the model then inserts those it still keeps. Nothing on
+    a first build. -#}
+{% macro analytics_events_changed_deleted(
+    events, written_at, redo_all='false', event_id_column='event_id'
+) -%}
     {%- if is_incremental() -%}
     {{- written_columns_required([written_at]) }}
     delete from {{ this }} as written
     using ({{ analytics_events_changed(events, written_at, redo_all) }}) as changed
     where
         written.tenant_id = changed.tenant_id
-        and written.event_id = changed.event_id
+        and written.{{ event_id_column }} = changed.event_id
     {%- endif -%}
 {%- endmacro %}

@@ -12,6 +12,7 @@
         ) }}
     {%- endif -%}
     {%- if is_incremental() -%}
+    {{- written_columns_required(['_written_at']) }}
     update {{ this }} as written
     set _written_at = {{ dbt.current_timestamp() }}
     from (

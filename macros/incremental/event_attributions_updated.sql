@@ -32,13 +32,13 @@
                 tenant_id,
                 event_id
             from {{ identified }}
-            where _identified_at > {{ last_run_at('_written_at') }}
+            where _identified_at > {{ last_run_at('_written_at', excluding_this_run=true) }}
             union
             select
                 tenant_id,
                 event_id
             from {{ sessionized }}
-            where _sessionized_at > {{ last_run_at('_written_at') }}
+            where _sessionized_at > {{ last_run_at('_written_at', excluding_this_run=true) }}
         ) as events_to_compare
         left join {{ identified }} as identified
             on

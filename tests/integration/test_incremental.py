@@ -117,7 +117,8 @@ def _write_dates(db: Path) -> dict[str, dict | set]:
         "matched": dict(
             _query(
                 db,
-                "select tenant_id || funnel_id || step_index || occurrence_id, _matched_at "
+                "select concat_ws('|', tenant_id, funnel_id, step_index, occurrence_id), "
+                "_matched_at "
                 "from marts.fct_funnel_step_events",
             )
         ),
@@ -522,9 +523,10 @@ def test_an_edited_placeholder_seed_cleans_every_event_again(tmp_path):
 
 
 def test_events_of_a_person_who_turns_out_a_bot_leave_the_localized_events(tmp_path):
-    """int_product_events_localized keeps rows of earlier nights; when a later event shows
-    their person is a crawler, fct_analytics_events stops keeping the person's events, and
-    the incremental model must drop the rows it wrote before, as a full refresh would. A
+    """int_product_events_localized and fct_funnel_step_events keep rows of earlier nights;
+    when a later event shows their person is a crawler, fct_analytics_events stops keeping
+    the person's events, and the incremental models must drop the rows they wrote before, as
+    a full refresh would. A
     night of another visitor's event in between moves the load watermark past m1 and m2:
     nothing but the person's new filter (fct_events' analytics_filter_changes_dated) dates
     them again. Fails without that pre-hook."""
@@ -558,26 +560,30 @@ def test_events_of_a_person_who_turns_out_a_bot_leave_the_localized_events(tmp_p
     }
     nights = _write_nights(tmp_path, lines)
     db = tmp_path / "nightly.duckdb"
-    select = ["--select", "+int_product_events_localized"]
+    select = ["--select", "+int_product_events_localized", "+fct_funnel_step_events"]
 
-    def localized() -> list[tuple]:
+    def derived() -> tuple[list[tuple], list[tuple]]:
+        """The localized events, and the funnel steps matched (pages: a visit step)."""
         return _query(
             db,
             "select event_id, person_id, event_date "
             "from marts.int_product_events_localized order by event_id",
+        ), _query(
+            db,
+            "select distinct event_id, person_id from marts.fct_funnel_step_events order by 1",
         )
 
     with _dbt_environment():
         for number, night in enumerate(nights):
             _run_night(db, night, select, first=number == 0)
             if number == 0:
-                first = localized()
-        after = localized()
+                first = derived()
+        after = derived()
         assert run_dbt(["run", "--full-refresh", *select], db).success
-        refreshed = localized()
-    assert [row[0] for row in first] == ["m1", "m2"]
+        refreshed = derived()
+    assert [[row[0] for row in rows] for rows in first] == [["m1", "m2"], ["m1", "m2"]]
     assert after == refreshed
-    assert [row[0] for row in after] == ["o1"]
+    assert [[row[0] for row in rows] for rows in after] == [["o1"], ["o1"]]
 
 
 def test_an_event_that_loses_its_person_leaves_its_session_as_in_a_full_refresh(tmp_path):

@@ -27,9 +27,10 @@
 
 with
 
--- A first build reads every kept event, inlined so each branch of product_events_matched
--- reads only its columns (no payload copy); an incremental run the few changed ones, once.
-events as {{ not_materialized() if not is_incremental() }} (
+-- Inlined so each branch of product_events_matched reads only its columns (no payload
+-- copy, also when an incremental run takes every event again); an incremental run filters
+-- each branch's scan on _written_at.
+events as {{ not_materialized() }} (
     select analytics_events.*
     from {{ ref('fct_analytics_events') }} as analytics_events
     {%- if is_incremental() %}
