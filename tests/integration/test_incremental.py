@@ -32,6 +32,7 @@ LOAD_COLUMNS = {
     "_measured_at",
     "_matched_at",
     "_described_at",
+    "_summarized_at",
 }
 # Rows an incremental history writes by design and a full refresh does not: the tombstones of
 # events that lost their person (readers take the rows with a person).
@@ -584,6 +585,61 @@ def test_events_of_a_person_who_turns_out_a_bot_leave_the_localized_events(tmp_p
     assert [[row[0] for row in rows] for rows in first] == [["m1", "m2"], ["m1", "m2"]]
     assert after == refreshed
     assert [[row[0] for row in rows] for rows in after] == [["o1"], ["o1"]]
+
+
+def test_a_sync_whose_events_change_on_a_later_night_is_summarized_again(tmp_path):
+    """fct_sync_runs keeps the runs of earlier nights. On night 3 (night 2, another
+    visitor's event, moves the load watermark past night 1) a late copy of each sync's
+    completion, received earlier, wins staging's dedup: s1's carries 9 items instead of 5
+    (an event fct_events wrote again, the sync's event count unchanged), s2's is a page
+    (s2 is left with its start alone: its event count changed). Both are summarized again,
+    as a full refresh does. Fails without either half of the pre-hook
+    sync_runs_outdated_deleted."""
+    mobile = {"library": {"name": "analytics-ios"}, "app": {"version": "1.0"}}
+
+    def sync(message_id: str, name: str, received_at: str, sync_id: str, items: int) -> str:
+        return _line(
+            message_id,
+            "track",
+            received_at,
+            timestamp=received_at,
+            event=name,
+            properties={"sync_id": sync_id, "items": items},
+            context=mobile,
+        )
+
+    lines = {
+        "night1": [
+            sync("s1a", "Sync Started", "2026-10-12T10:00:00Z", "s1", 0),
+            sync("s1b", "Sync Completed", "2026-10-12T10:00:09Z", "s1", 5),
+            sync("s2a", "Sync Started", "2026-10-12T11:00:00Z", "s2", 0),
+            sync("s2b", "Sync Completed", "2026-10-12T11:00:09Z", "s2", 5),
+        ],
+        "night2": [_line("o1", "page", "2026-10-12T12:00:05Z", anonymousId="a2")],
+        "night3": [
+            sync("s1b", "Sync Completed", "2026-10-12T10:00:08Z", "s1", 9),
+            _line("s2b", "page", "2026-10-12T11:00:08Z", context=mobile),
+        ],
+    }
+    nights = _write_nights(tmp_path, lines)
+    db = tmp_path / "nightly.duckdb"
+    select = ["--select", "+fct_sync_runs"]
+
+    def runs() -> list[tuple]:
+        return _query(
+            db, "select sync_id, outcome, items, _event_count from marts.fct_sync_runs order by 1"
+        )
+
+    with _dbt_environment():
+        for number, night in enumerate(nights):
+            _run_night(db, night, select, first=number == 0)
+            if number == 0:
+                first = runs()
+        after = runs()
+        assert run_dbt(["run", "--full-refresh", *select], db).success
+        refreshed = runs()
+    assert first == [("s1", "completed", 5, 2), ("s2", "completed", 5, 2)]
+    assert after == refreshed == [("s1", "completed", 9, 2), ("s2", "incomplete", 0, 1)]
 
 
 def test_an_event_that_loses_its_person_leaves_its_session_as_in_a_full_refresh(tmp_path):

@@ -5,14 +5,40 @@
     (event_at, event_id) directly, the ~15 aggregates each buffered every sync event and ran
     out of memory at 10M events under 1 GiB (issue #12).
 -#}
+{#-
+    Incremental: its pre-hook (macro sync_runs_outdated_deleted) deletes the runs of the
+    syncs with an event fct_events wrote since the model's last run, and those whose event
+    count differs from the staged one; a run then summarizes the staged syncs without a row.
+-#}
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key=['tenant_id', 'sync_id'],
+        on_schema_change='fail',
+        pre_hook="{{ sync_runs_outdated_deleted(
+            ref('stg_segment__syncs'), ref('fct_events')
+        ) }}",
+    )
+}}
 {%- set event_order = ['event_seq'] %}
 {%- set start_first_order = ['start_first_seq'] %}
 
 with
 
+-- An incremental run: the syncs without a row (new, or deleted by the pre-hook).
 sync_events as (
-    select * from {{ ref('stg_segment__syncs') }}
-    where sync_id is not null
+    select staged_syncs.*
+    from {{ ref('stg_segment__syncs') }} as staged_syncs
+    {%- if is_incremental() %}
+        left join {{ this }} as summarized
+            on
+                staged_syncs.tenant_id = summarized.tenant_id
+                and staged_syncs.sync_id = summarized.sync_id
+        where staged_syncs.sync_id is not null and summarized.sync_id is null
+    {%- else %}
+        where staged_syncs.sync_id is not null
+    {%- endif %}
 ),
 
 -- Only the columns taken from it: a sync joins its person and device, never the payload.
@@ -95,7 +121,8 @@ phases_collapsed as (
             as completed_duration_ms,
         {{ last_ordered('duration_ms', event_order, "phase = 'failed'") }}
             as failed_duration_ms,
-        min(event_at) as first_event_at
+        min(event_at) as first_event_at,
+        count(*) as event_count
     from events_ranked
     group by tenant_id, sync_id
 ),
@@ -156,7 +183,9 @@ final as (
             case when outcome = 'completed' then completed_bytes end, max_bytes, 0
         ) as bytes_transferred,
         conflicts,
-        conflict_resolutions
+        conflict_resolutions,
+        event_count as _event_count,
+        {{ dbt.current_timestamp() }} as _summarized_at
     from outcomes_resolved
 )
 
