@@ -33,6 +33,7 @@ LOAD_COLUMNS = {
     "_matched_at",
     "_described_at",
     "_summarized_at",
+    "_impressed_at",
 }
 # Rows an incremental history writes by design and a full refresh does not: the tombstones of
 # events that lost their person (readers take the rows with a person).
@@ -640,6 +641,69 @@ def test_a_sync_whose_events_change_on_a_later_night_is_summarized_again(tmp_pat
         refreshed = runs()
     assert first == [("s1", "completed", 5, 2), ("s2", "completed", 5, 2)]
     assert after == refreshed == [("s1", "completed", 9, 2), ("s2", "incomplete", 0, 1)]
+
+
+def test_a_click_and_an_order_on_later_nights_reach_the_impressions_served_before(tmp_path):
+    """fct_recommendation_impressions keeps the items served on earlier nights. A click on
+    one of them arrives on night 3 (night 2, another visitor's event, moves the load
+    watermark past night 1) and an order after it on night 4: the kept row must become
+    clicked, then converted, as in a full refresh. Fails if the kept rows' clicks and
+    conversions are not compared with the current ones."""
+    web = {"library": {"name": "analytics.js"}}
+
+    def track(message_id: str, name: str, at: str, **properties) -> str:
+        return _line(
+            message_id, "track", at, timestamp=at, event=name, properties=properties, context=web
+        )
+
+    lines = {
+        "night1": [
+            track(
+                "r1",
+                "Recommendation Served",
+                "2026-10-12T10:00:00Z",
+                request_id="q1",
+                surface="home",
+                model_version="v1",
+                items=[{"item_id": "i1", "rank": 1, "score": 0.9}],
+            )
+        ],
+        "night2": [_line("o1", "page", "2026-10-12T11:00:05Z", anonymousId="a2", context=web)],
+        "night3": [
+            track(
+                "c1", "Recommendation Clicked", "2026-10-12T10:01:00Z",
+                request_id="q1", item_id="i1", rank=1,
+            )
+        ],
+        "night4": [
+            track(
+                "p1", "Order Completed", "2026-10-12T10:30:00Z",
+                order_id="x1", revenue=10, currency="USD",
+            )
+        ],
+    }  # fmt: skip
+    nights = _write_nights(tmp_path, lines)
+    db = tmp_path / "nightly.duckdb"
+    select = ["--select", "+fct_recommendation_impressions"]
+
+    def impressions() -> list[tuple]:
+        return _query(
+            db,
+            "select event_id, rank, click_count, first_clicked_at, converted_at "
+            "from marts.fct_recommendation_impressions order by all",
+        )
+
+    with _dbt_environment():
+        by_night = []
+        for number, night in enumerate(nights):
+            _run_night(db, night, select, first=number == 0)
+            by_night.append(impressions())
+        assert run_dbt(["run", "--full-refresh", *select], db).success
+        refreshed = impressions()
+    assert [rows[0][2] for rows in by_night] == [0, 0, 1, 1]
+    assert by_night[2][0][4] is None
+    assert by_night[3][0][4] is not None
+    assert by_night[-1] == refreshed
 
 
 def test_an_event_that_loses_its_person_leaves_its_session_as_in_a_full_refresh(tmp_path):

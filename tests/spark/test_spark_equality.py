@@ -229,6 +229,7 @@ RUN_DEPENDENT_COLUMNS = {
     "marts.fct_api_requests": ("_described_at",),
     "marts.fct_conversions": ("_matched_at",),
     "marts.fct_sync_runs": ("_summarized_at",),
+    "marts.fct_recommendation_impressions": ("_impressed_at",),
     "marts.dim_persons": ("_analytics_filter_changed_at",),
     "marts.int_product_events_localized": ("_localized_at",),
     "marts.int_experiment_measured_events": ("_measured_at",),
