@@ -1,7 +1,9 @@
--- The place of each step event of a strict funnel in its person's whole stream of kept
--- events (by event_at, then event_id): a strict funnel's next step must be the very next
--- event. Rebuilt whole, and only for the persons with such steps: a late or moved event
--- renumbers the rest of its person's stream, so no row is an event's own.
+-- The place of each step event of a strict funnel in its person's stream of kept events (by
+-- event_at, then event_id): a strict funnel's next step must be the very next event. Only
+-- the differences of places matter, so a person's events are numbered from the first of
+-- their strict steps to the last (whatever lies between two steps lies within), not from
+-- the first event. Rebuilt whole, for the persons with such steps only: a late or moved
+-- event renumbers the rest of its person's stream, so no row is an event's own.
 with
 
 step_events as (
@@ -20,7 +22,8 @@ strict_step_events as (
     select distinct
         step_events.tenant_id,
         step_events.person_id,
-        step_events.event_id
+        step_events.event_id,
+        step_events.event_at
     from step_events
     inner join funnels
         on step_events.funnel_id = funnels.funnel_id
@@ -28,10 +31,13 @@ strict_step_events as (
 ),
 
 strict_persons as (
-    select distinct
+    select
         tenant_id,
-        person_id
+        person_id,
+        min(event_at) as first_step_at,
+        max(event_at) as last_step_at
     from strict_step_events
+    group by tenant_id, person_id
 ),
 
 streams_numbered as (
@@ -48,6 +54,8 @@ streams_numbered as (
         on
             events.tenant_id = strict_persons.tenant_id
             and events.person_id = strict_persons.person_id
+            and events.event_at >= strict_persons.first_step_at
+            and events.event_at <= strict_persons.last_step_at
 ),
 
 final as (
